@@ -1,0 +1,67 @@
+# Calculus for Machine Learning: one Makefile drives the book, the course and the tests.
+# Every target creates the virtual environment .venv from requirements.txt when it is
+# missing or older than requirements.txt / pyproject.toml.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+VENDOR_STAMP := _vendor/.installed
+PORT ?= 8000
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: help venv vendor book serve lab release grade feedback collect test test-fast bench bench-grade clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: '$(PYTHON)' not found. Install Python 3.11 or newer (or run make PYTHON=/path/to/python3.11)." >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || { echo "error: Python 3.11 or newer is required; '$(PYTHON)' is $$($(PYTHON) --version 2>&1). Run make PYTHON=/path/to/python3.11." >&2; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { echo "error: '$(PYTHON)' lacks the venv module (Debian: apt-get install python3-venv)." >&2; exit 1; }
+	@if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys' 2>/dev/null; then echo "Creating $(VENV) ..."; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
+	@echo "Installing the pinned requirements into $(VENV) ..."
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt || { echo "error: installing requirements.txt into $(VENV) failed (see above). Is the package index reachable?" >&2; exit 1; }
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . || { echo "error: installing mlcalc into $(VENV) failed (see above)." >&2; exit 1; }
+	@touch $@
+
+venv: $(STAMP) ## Create or update the virtual environment
+
+$(VENDOR_STAMP): tools/vendor/package.json tools/vendor/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found. The book serves MathJax, RequireJS and the widget manager itself, vendored from the npm registry: install Node.js 18+ with npm (Debian: apt-get install nodejs npm)." >&2; exit 1; }
+	@echo "Vendoring MathJax, RequireJS and the ipywidgets HTML manager ..."
+	@rm -rf _build/npm _vendor && mkdir -p _build/npm _vendor/html-manager
+	@cp tools/vendor/package.json tools/vendor/package-lock.json _build/npm/
+	@cd _build/npm && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null || { echo "error: npm ci in _build/npm failed (see above). Is the npm registry reachable?" >&2; exit 1; }
+	@cp -r _build/npm/node_modules/mathjax/es5 _vendor/mathjax
+	@cp _build/npm/node_modules/requirejs/require.js _vendor/require.js
+	@cd _build/npm/node_modules/@jupyter-widgets/html-manager/dist && cp embed-amd.js *.woff2 *.woff *.ttf *.eot *.svg ../../../../../../_vendor/html-manager/
+	@touch $@
+
+vendor: $(VENDOR_STAMP) ## Vendor the book's JavaScript from the npm registry
+
+book: $(STAMP) $(VENDOR_STAMP) ## Execute every chapter and build the HTML book into _build/html
+	@$(BIN)/python tools/build_book.py
+
+serve: ## Serve the built book on http://localhost:$(PORT)
+	@test -f _build/html/index.html || { echo "error: _build/html/index.html does not exist; run 'make book' first." >&2; exit 1; }
+	@echo "Serving the book at http://localhost:$(PORT)/ (Ctrl-C to stop)"
+	@cd _build/html && $(PYTHON) -m http.server $(PORT) --bind 127.0.0.1
+
+lab: $(STAMP) ## Open JupyterLab on the chapters (widgets enabled)
+	@$(BIN)/jupyter lab --notebook-dir=. book/
+
+release: $(STAMP) ## Regenerate exercises/ (student versions) from solutions/
+	@$(BIN)/python tools/release.py
+
+test: $(STAMP) $(VENDOR_STAMP) ## Run the whole test suite (builds the book first)
+	@$(BIN)/python tools/build_book.py
+	@$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+
+clean: ## Remove build output, grading work folders and the vendored assets (keeps .venv)
+	rm -rf _build _vendor _grading .pytest_cache .hypothesis

@@ -1,0 +1,54 @@
+"""mlcalc: the helper package of the book *Calculus for Machine Learning*.
+
+Each module mirrors a chapter of the book:
+
+================  =====================================================
+``limits``        numeric approach tables, one-sided limits (chapter 1)
+``diff``          numerical derivatives, gradients, Jacobians, Hessians (2, 4)
+``integrate``     Riemann sums, quadrature rules, Monte Carlo (3, 4)
+``optim``         gradient descent and friends, Newton, BFGS (5, 7, 10)
+``autodiff``      a small scalar reverse-mode automatic differentiation (6)
+``nn``            activations, losses and a numpy multilayer perceptron (6, 10)
+``models``        linear/logistic regression and a linear SVM (9)
+``prob``          densities and maximum likelihood (8)
+``plot``          the book's recurring figures
+``widgets``       interactive explorers (ipywidgets) and kernel-free sliders
+``testing``       assertions used by the self-check and grading tests
+================  =====================================================
+
+Submodules are imported on first use, so ``import mlcalc`` is cheap and
+``mlcalc.diff.derivative`` works without a separate import.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "limits",
+    "diff",
+    "integrate",
+    "optim",
+    "autodiff",
+    "nn",
+    "models",
+    "prob",
+    "plot",
+    "widgets",
+    "testing",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'mlcalc' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

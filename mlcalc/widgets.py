@@ -1,0 +1,253 @@
+"""Interactive explorers: ipywidgets for JupyterLab, frame sliders for the static book.
+
+Two kinds of interactivity serve the book's two audiences:
+
+* :func:`explorer` wires ipywidgets controls to a function that draws a
+  matplotlib figure. It needs a running kernel, so it is for learners in
+  JupyterLab.
+* :func:`frame_slider` renders a figure for each value of a parameter ahead of
+  time and packs the frames with a range input and a few lines of inline
+  JavaScript into one self-contained HTML block. It needs no kernel and loads
+  nothing from the network, so it works in the built HTML book.
+
+See the chapter "Limits and continuity" for both in use.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import json
+from typing import Any, Callable, Mapping, Sequence
+
+from ._validation import check_callable
+
+
+def figure_to_png_base64(fig: Any, *, dpi: int = 80) -> str:
+    """Render a matplotlib figure to PNG and return it base64-encoded (ASCII).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure to render. It is not closed.
+    dpi : int, optional
+        Resolution of the PNG.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> figure_to_png_base64(fig)[:8]
+    'iVBORw0K'
+    >>> plt.close(fig)
+    """
+    if not hasattr(fig, "savefig"):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+class FrameSlider:
+    """Pre-rendered frames with a slider: kernel-free interactivity as HTML.
+
+    Create it with :func:`frame_slider`. In a notebook it displays itself
+    through ``_repr_html_``; :attr:`html` holds the markup.
+
+    Attributes
+    ----------
+    html : str
+        Self-contained HTML: an ``<img>``, an ``<input type="range">``, an
+        ``<output>`` showing the parameter, and inline JavaScript.
+    labels : list of str
+        The parameter value shown for each frame.
+    n_frames : int
+        Number of frames.
+    """
+
+    def __init__(self, frames_png: Sequence[str], labels: Sequence[str], *, label: str,
+                 start: int, description: str):
+        self.labels = list(labels)
+        self.n_frames = len(frames_png)
+        digest = hashlib.sha1("".join(frames_png[:1] + list(labels)).encode()).hexdigest()[:10]
+        element_id = f"mlcalc-frames-{digest}"
+        frames_json = json.dumps([f"data:image/png;base64,{png}" for png in frames_png])
+        labels_json = json.dumps(self.labels)
+        text = html.escape(label)
+        alt = html.escape(description)
+        # The script reads the frames and labels from JSON script tags, not from
+        # the HTML, so the markup stays small and the JavaScript trivial.
+        self.html = f"""<div class="mlcalc-frame-slider" id="{element_id}" style="max-width:720px">
+<img class="mlcalc-frame" alt="{alt}" src="data:image/png;base64,{frames_png[start]}" style="max-width:100%;height:auto"/>
+<div style="display:flex;align-items:center;gap:0.75em;font-family:sans-serif">
+<label for="{element_id}-range">{text}</label>
+<input type="range" id="{element_id}-range" class="mlcalc-frame-range" min="0" max="{self.n_frames - 1}" step="1" value="{start}" style="flex:1" aria-label="{text}"/>
+<output class="mlcalc-frame-value" for="{element_id}-range">{html.escape(self.labels[start])}</output>
+</div>
+<script type="application/json" class="mlcalc-frames">{frames_json}</script>
+<script type="application/json" class="mlcalc-labels">{labels_json}</script>
+<script>
+(function () {{
+  var root = document.getElementById("{element_id}");
+  var frames = JSON.parse(root.querySelector("script.mlcalc-frames").textContent);
+  var labels = JSON.parse(root.querySelector("script.mlcalc-labels").textContent);
+  var image = root.querySelector("img.mlcalc-frame");
+  var range = root.querySelector("input.mlcalc-frame-range");
+  var value = root.querySelector("output.mlcalc-frame-value");
+  range.addEventListener("input", function () {{
+    var i = parseInt(range.value, 10);
+    image.src = frames[i];
+    value.textContent = labels[i];
+  }});
+}})();
+</script>
+</div>"""
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+def frame_slider(make_figure: Callable[[Any], Any], values: Sequence[Any], *, label: str,
+                 value_format: str = "{:.3g}", start: int | None = None, dpi: int = 80,
+                 description: str = "") -> FrameSlider:
+    """Build a kernel-free slider over pre-rendered figures.
+
+    Parameters
+    ----------
+    make_figure : callable
+        ``make_figure(value)`` returns a matplotlib Figure for one parameter
+        value. Each figure is rendered to PNG and closed.
+    values : sequence
+        The parameter values, one frame each (at least two).
+    label : str
+        Text shown before the slider, e.g. ``"epsilon"``.
+    value_format : str, optional
+        Format applied to each value for the readout.
+    start : int, optional
+        Index of the frame shown first; the middle one by default.
+    dpi : int, optional
+        Resolution of the frames (file size grows with its square).
+    description : str, optional
+        Alternative text of the image, for screen readers.
+
+    Returns
+    -------
+    FrameSlider
+        Displays itself in a notebook and in the built HTML book.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> def draw(slope):
+    ...     fig, ax = plt.subplots(figsize=(2, 2))
+    ...     ax.plot([0, 1], [0, slope])
+    ...     return fig
+    >>> slider = frame_slider(draw, [0.5, 1.0, 2.0], label="slope")
+    >>> slider.n_frames, slider.labels
+    (3, ['0.5', '1', '2'])
+    >>> 'type="range"' in slider.html
+    True
+    """
+    import matplotlib.pyplot as plt
+
+    check_callable(make_figure, "make_figure")
+    values = list(values)
+    if len(values) < 2:
+        raise ValueError(f"values must hold at least two parameter values, got {len(values)}")
+    if not isinstance(label, str) or not label:
+        raise ValueError("label must be a non-empty string naming the parameter")
+    if start is None:
+        start = len(values) // 2
+    if not isinstance(start, int) or not 0 <= start < len(values):
+        raise ValueError(f"start must be an index between 0 and {len(values) - 1}, got {start!r}")
+    frames, labels = [], []
+    for value in values:
+        fig = make_figure(value)
+        if not hasattr(fig, "savefig"):
+            raise TypeError(
+                f"make_figure must return a matplotlib Figure, got {type(fig).__name__} for value {value!r}"
+            )
+        try:
+            frames.append(figure_to_png_base64(fig, dpi=dpi))
+        finally:
+            plt.close(fig)
+        labels.append(value_format.format(value))
+    return FrameSlider(frames, labels, label=label, start=start, description=description or label)
+
+
+def explorer(draw: Callable[..., Any], controls: Mapping[str, Any]) -> Any:
+    """An ipywidgets explorer: controls on top, the figure ``draw`` returns below.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(**values)`` returns a matplotlib Figure for the current values
+        of the controls.
+    controls : mapping of str to ipywidgets.ValueWidget
+        Keyword name of ``draw`` to the widget that sets it (sliders,
+        dropdowns, checkboxes).
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The explorer. Its attribute ``output`` is the ``ipywidgets.Output``
+        holding the figure, ``figure`` the last figure drawn, ``redraw()`` draws again and ``figure_count``
+        counts the figures drawn so far (tests use it).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import ipywidgets as widgets
+    >>> def draw(slope):
+    ...     fig, ax = plt.subplots(figsize=(2, 2))
+    ...     ax.plot([0, 1], [0, slope])
+    ...     return fig
+    >>> box = explorer(draw, {"slope": widgets.FloatSlider(value=1.0, min=0, max=2)})
+    >>> box.figure_count
+    1
+    >>> box.controls["slope"].value = 1.5
+    >>> box.figure_count
+    2
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    from IPython import get_ipython
+    from IPython.display import display
+
+    check_callable(draw, "draw")
+    if not isinstance(controls, Mapping) or not controls:
+        raise ValueError("controls must be a non-empty mapping of argument names to ipywidgets")
+    for name, control in controls.items():
+        if not isinstance(control, widgets.ValueWidget):
+            raise TypeError(f"controls[{name!r}] must be an ipywidgets value widget, got {type(control).__name__}")
+
+    output = widgets.Output()
+    box = widgets.VBox([widgets.HBox(list(controls.values())), output])
+    box.output = output
+    box.controls = dict(controls)
+    box.figure_count = 0
+
+    def redraw(change: Any = None) -> None:
+        values = {name: control.value for name, control in controls.items()}
+        fig = draw(**values)
+        if get_ipython() is not None:  # outside IPython there is nowhere to display
+            with output:
+                output.clear_output(wait=True)
+                display(fig)
+        box.figure = fig
+        plt.close(fig)
+        box.figure_count += 1
+
+    for control in controls.values():
+        control.observe(redraw, names="value")
+    box.redraw = redraw
+    redraw()
+    return box

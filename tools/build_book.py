@@ -1,0 +1,115 @@
+"""Build the book: execute the chapters in parallel into the jupyter-cache, then run Sphinx.
+
+``sphinx-build -j`` cannot execute notebooks in parallel here (an extension that
+Jupyter Book always loads is not parallel-safe), so the chapters are executed
+first, in a process pool, into the jupyter-cache that MyST-NB reads in
+``execute_notebooks: cache`` mode. Sphinx then finds every chapter cached and
+executes none. An unchanged chapter is never executed again.
+
+Usage: python tools/build_book.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "_build" / ".jupyter_cache"
+MYST_READER = {"name": "myst_nb_md", "type": "plugin"}
+
+
+def chapter_notebooks() -> list[Path]:
+    """The MyST Markdown notebooks listed in ``_toc.yml`` (pages with a kernelspec)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [entry["file"] for entry in part.get("chapters", [])]
+    notebooks = []
+    for name in files:
+        path = ROOT / f"{name}.md"
+        if not path.exists():
+            raise SystemExit(f"error: _toc.yml lists {name}, but {path.relative_to(ROOT)} does not exist")
+        head = path.read_text(encoding="utf-8")[:2000]
+        if head.startswith("---") and "kernelspec:" in head.split("---", 2)[1]:
+            notebooks.append(path)
+    return notebooks
+
+
+def execute_in_parallel(notebooks: list[Path], timeout: int) -> bool:
+    """Execute the notebooks whose code changed into the cache; report failures."""
+    from jupyter_cache import get_cache
+    from jupyter_cache.executors import load_executor
+
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logger = logging.getLogger("build_book")
+    cache = get_cache(str(CACHE))
+    pks = [cache.add_nb_to_project(str(nb), read_data=MYST_READER).pk for nb in notebooks]
+    stale = [pk for pk in pks if cache.get_cached_project_nb(pk) is None]
+    if not stale:
+        print(f"All {len(notebooks)} chapters are unchanged: nothing to execute.")
+        return True
+    print(f"Executing {len(stale)} of {len(notebooks)} chapters in parallel ...", flush=True)
+    executor = load_executor("local-parallel", cache=cache, logger=logger)
+    result = executor.run_and_cache(filter_pks=stale, timeout=timeout, allow_errors=False)
+    ok = True
+    for record in cache.list_project_records(filter_pks=stale):
+        name = Path(record.uri).relative_to(ROOT)
+        if record.traceback:
+            ok = False
+            print(f"\nerror: executing {name} failed:\n{record.traceback}", file=sys.stderr)
+    if result.errored or result.excepted:
+        ok = False
+    return ok
+
+
+def report_times(notebooks: list[Path]) -> None:
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(CACHE))
+    rows = []
+    for nb in notebooks:
+        record = cache.add_nb_to_project(str(nb), read_data=MYST_READER)
+        cached = cache.get_cached_project_nb(record.pk)
+        seconds = cached.data.get("execution_seconds") if cached is not None else None
+        rows.append((nb.relative_to(ROOT), seconds))
+    print("Chapter execution times (from the cache):")
+    for name, seconds in rows:
+        shown = f"{seconds:6.1f} s" if seconds is not None else "   n/a"
+        print(f"  {shown}  {name}")
+
+
+def main() -> int:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    timeout = int(config["execute"]["timeout"])
+
+    start = time.perf_counter()
+    notebooks = chapter_notebooks()
+    if not execute_in_parallel(notebooks, timeout):
+        print("error: a chapter failed to execute (traceback above); the book was not built.", file=sys.stderr)
+        return 1
+    executed = time.perf_counter()
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "--builder", "html",
+               "-n", "-W", "--keep-going"]
+    completed = subprocess.run(command, cwd=ROOT)
+    if completed.returncode != 0:
+        print("error: the Sphinx build failed or warned (warnings are errors); see above.", file=sys.stderr)
+        return completed.returncode
+    finished = time.perf_counter()
+    report_times(notebooks)
+    print(f"Executed chapters in {executed - start:.1f} s, built HTML in {finished - executed:.1f} s.")
+    index = ROOT / "_build" / "html" / "index.html"
+    print(f"The book is ready: {index}")
+    print(f"Open it in a browser: file://{index}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
