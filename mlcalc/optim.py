@@ -1,0 +1,1494 @@
+r"""Optimizers: gradient descent and its adaptive variants, Newton's method, BFGS.
+
+Every minimizer follows the contract of :func:`scipy.optimize.minimize`: it
+returns an :class:`OptimizeResult` with the fields ``x, fun, jac, nit, nfev,
+njev, success, status, message``, and a ``callback(intermediate_result)`` may
+raise ``StopIteration`` to stop the run early. On top of scipy's contract each
+result carries the full ``history`` of iterates, losses and gradient norms, so
+that a chapter can plot a run without writing the loop by hand.
+
+==========  ==============================================================
+``status``  meaning
+==========  ==============================================================
+0           converged: the infinity norm of the gradient is at most ``tol``
+1           ``max_iter`` reached (for :func:`sgd`: all epochs done)
+2           diverged: the loss or the gradient is not finite
+3           stopped by the callback (it raised ``StopIteration``)
+4           the line search failed (:func:`bfgs`, :func:`newton` with
+            ``line_search=True``)
+5           the Hessian (or, in :func:`newton_root`, the derivative) is
+            singular, so the Newton step is undefined
+==========  ==============================================================
+
+The update rules of the first-order methods live in one place, the stateful
+optimizer classes (:class:`SGD`, :class:`Momentum`, :class:`AdaGrad`,
+:class:`RMSProp`, :class:`Adam`) that a training loop calls once per
+mini-batch. The functions :func:`gradient_descent`, :func:`momentum`,
+:func:`nesterov`, :func:`adagrad`, :func:`rmsprop` and :func:`adam` run one of
+these classes on a single parameter vector.
+
+See the chapters 'Gradient descent', 'Optimization' and 'Calculus in deep
+learning'.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from mlcalc._validation import as_float_array, check_callable, check_int, check_positive, check_real
+
+__all__ = [
+    "OptimizeResult",
+    "History",
+    "LineSearchResult",
+    "Optimizer",
+    "SGD",
+    "Momentum",
+    "AdaGrad",
+    "RMSProp",
+    "Adam",
+    "gradient_descent",
+    "momentum",
+    "nesterov",
+    "adagrad",
+    "rmsprop",
+    "adam",
+    "sgd",
+    "newton",
+    "newton_root",
+    "line_search",
+    "bfgs",
+]
+
+CONVERGED, MAX_ITER, DIVERGED, CALLBACK_STOP, LINE_SEARCH_FAILED, SINGULAR = range(6)
+
+
+# ---------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, repr=False)
+class History:
+    """The path of an optimizer: one row per recorded iterate, ``x0`` first.
+
+    Attributes
+    ----------
+    x : numpy.ndarray, shape (n_records, dim)
+        The iterates; row 0 is the starting point.
+    fun : numpy.ndarray, shape (n_records,)
+        The loss at each iterate (for :func:`newton_root`, the residual
+        :math:`f(x_k)`).
+    grad_norm : numpy.ndarray, shape (n_records,)
+        The infinity norm :math:`\\max_i |\\partial_i f(x_k)|` of the gradient,
+        the quantity compared with ``tol`` (for :func:`newton_root`,
+        :math:`|f'(x_k)|`).
+    iteration : numpy.ndarray of int, shape (n_records,)
+        The number of updates made before each record: ``0, 1, ..., nit`` for
+        the iterative methods; the update count at the end of each epoch for
+        :func:`sgd`.
+
+    For every method except :func:`sgd`, ``n_records == nit + 1``. ``loss``
+    is another name for ``fun``.
+    """
+
+    x: np.ndarray
+    fun: np.ndarray
+    grad_norm: np.ndarray
+    iteration: np.ndarray
+
+    @property
+    def loss(self) -> np.ndarray:
+        """The losses, the same array as :attr:`fun`."""
+        return self.fun
+
+    def __len__(self) -> int:
+        return len(self.fun)
+
+    def __repr__(self) -> str:
+        dim = self.x.shape[1] if self.x.ndim == 2 else 0
+        return f"History({len(self)} records of x in dimension {dim}; fields x, fun, grad_norm, iteration)"
+
+
+class OptimizeResult(dict):
+    """The outcome of a minimization, with attribute access like scipy's.
+
+    A ``dict`` whose keys can also be read as attributes (``res.x`` is
+    ``res["x"]``).
+
+    Attributes
+    ----------
+    x : numpy.ndarray
+        The last iterate (the solution when ``success`` is true). Always a
+        1-D array, also when ``x0`` was a scalar.
+    fun : float
+        The loss at ``x``.
+    jac : numpy.ndarray
+        The gradient at ``x``.
+    nit : int
+        Number of iterations (parameter updates).
+    nfev, njev : int
+        Number of calls of the loss and of the gradient (``nhev``: of the
+        Hessian, for :func:`newton`).
+    success : bool
+        Whether the method stopped because it converged.
+    status : int
+        0 converged (gradient infinity norm at most ``tol``), 1 ``max_iter``
+        reached, 2 diverged (non-finite loss or gradient), 3 stopped by the
+        callback, 4 line search failed, 5 singular Hessian (or derivative).
+    message : str
+        The reason for stopping, in words.
+    history : History
+        Iterates, losses and gradient norms, starting at ``x0``.
+
+    Examples
+    --------
+    >>> res = OptimizeResult(x=np.array([1.0, 2.0]), fun=0.5, success=True)
+    >>> res.fun
+    0.5
+    >>> res["success"]
+    True
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+    __setattr__ = dict.__setitem__  # type: ignore[assignment]
+    __delattr__ = dict.__delitem__  # type: ignore[assignment]
+
+    def __dir__(self) -> list[str]:
+        return list(self.keys())
+
+    def __repr__(self) -> str:
+        if not self:
+            return f"{type(self).__name__}()"
+        width = max(len(key) for key in self)
+        lines = []
+        for key, value in self.items():
+            if isinstance(value, np.ndarray):
+                text = np.array2string(value, threshold=8, edgeitems=3, prefix=" " * (width + 2))
+            else:
+                text = repr(value)
+            lines.append(f"{key.rjust(width)}: {text}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class LineSearchResult:
+    """The outcome of :func:`line_search`.
+
+    Attributes
+    ----------
+    step : float
+        The step length :math:`\\alpha` (the last one tried when ``success`` is false).
+    fun : float
+        :math:`f(x + \\alpha p)`.
+    jac : numpy.ndarray
+        :math:`\\nabla f(x + \\alpha p)`.
+    nfev, njev : int
+        Calls of the loss and of the gradient made by the search.
+    success : bool
+        Whether ``step`` satisfies the strong Wolfe conditions.
+    message : str
+    """
+
+    step: float
+    fun: float
+    jac: np.ndarray
+    nfev: int
+    njev: int
+    success: bool
+    message: str
+
+
+# ---------------------------------------------------------------------------
+# Shared helpers: argument checks, evaluation, recording
+# ---------------------------------------------------------------------------
+
+def _check_fraction(value: Any, name: str) -> float:
+    """A decay rate such as ``beta``: a real number in [0, 1)."""
+    value = check_real(value, name)
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"{name} must be in [0, 1), got {value}")
+    return value
+
+
+def _check_callback(callback: Any) -> Callable | None:
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
+    return callback
+
+
+def _as_x0(x0: Any) -> np.ndarray:
+    """``x0`` as a fresh 1-D float array (a scalar becomes a 1-element array)."""
+    return as_float_array(x0, "x0", ndim=(0, 1)).reshape(-1).copy()
+
+
+def _scalar(value: Any, name: str) -> float:
+    """The value a loss function returned, as a float (a size-1 array is accepted)."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must return a real number, got {type(value).__name__}") from None
+    if arr.size != 1:
+        raise ValueError(f"{name} must return a scalar, got an array of shape {arr.shape}")
+    return float(arr.reshape(()))
+
+
+def _vector(value: Any, size: int, name: str) -> np.ndarray:
+    """The value a gradient function returned, as a 1-D float array of ``size`` entries."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must return an array of real numbers, got {type(value).__name__}") from None
+    if arr.size != size:
+        raise ValueError(f"{name} must return an array with {size} entries (one per entry of x), "
+                         f"got shape {arr.shape}")
+    return arr.reshape(size).copy()
+
+
+def _square(value: Any, size: int, name: str) -> np.ndarray:
+    """The value a Hessian function returned, as a (size, size) float array."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must return an array of real numbers, got {type(value).__name__}") from None
+    if arr.size != size * size:
+        raise ValueError(f"{name} must return a ({size}, {size}) matrix, got shape {arr.shape}")
+    return arr.reshape(size, size)
+
+
+def _finite(f: float, g: np.ndarray) -> bool:
+    return bool(np.isfinite(f) and np.all(np.isfinite(g)))
+
+
+def _inf_norm(g: np.ndarray) -> float:
+    return float(np.max(np.abs(g))) if g.size else 0.0
+
+
+class _Recorder:
+    """Collects the history of a run and builds the final :class:`OptimizeResult`."""
+
+    def __init__(self) -> None:
+        self.x: list[np.ndarray] = []
+        self.fun: list[float] = []
+        self.grad_norm: list[float] = []
+        self.iteration: list[int] = []
+
+    def record(self, x: np.ndarray, f: float, g: np.ndarray, iteration: int) -> None:
+        self.x.append(np.array(x, dtype=float))
+        self.fun.append(f)
+        self.grad_norm.append(_inf_norm(g))
+        self.iteration.append(iteration)
+
+    def history(self) -> History:
+        return History(x=np.array(self.x), fun=np.array(self.fun), grad_norm=np.array(self.grad_norm),
+                       iteration=np.array(self.iteration, dtype=int))
+
+    def result(self, x: np.ndarray, f: float, g: np.ndarray, *, nit: int, status: int, message: str,
+               **counts: int) -> OptimizeResult:
+        return OptimizeResult(x=np.array(x, dtype=float), fun=float(f), jac=np.array(g, dtype=float),
+                              nit=int(nit), **counts, success=status == CONVERGED, status=status,
+                              message=message, history=self.history())
+
+
+def _call_callback(callback: Callable | None, x: np.ndarray, f: float, g: np.ndarray, nit: int,
+                   **extra: Any) -> bool:
+    """Call ``callback`` with a snapshot; return True when it asked to stop."""
+    if callback is None:
+        return False
+    snapshot = OptimizeResult(x=np.array(x, dtype=float), fun=float(f), jac=np.array(g, dtype=float),
+                              nit=int(nit), **extra)
+    try:
+        callback(snapshot)
+    except StopIteration:
+        return True
+    return False
+
+
+def _callback_message(nit: int) -> str:
+    return f"Stopped by the callback (it raised StopIteration) after iteration {nit}."
+
+
+def _diverged_message(nit: int, f: float, g: np.ndarray, learning_rate: float | None) -> str:
+    what = "loss" if not np.isfinite(f) else "gradient"
+    text = f"Diverged at iteration {nit}: the {what} is not finite (loss = {f})."
+    if learning_rate is not None:
+        text += (f" The learning rate {learning_rate:g} is likely too large for this function; try a "
+                 f"smaller one (on a quadratic, gradient descent needs learning_rate < 2/L, where L is "
+                 f"the largest eigenvalue of the Hessian).")
+    return text
+
+
+# ---------------------------------------------------------------------------
+# Stateful optimizers: the single home of each first-order update rule
+# ---------------------------------------------------------------------------
+
+class Optimizer:
+    """Base class of the stateful first-order optimizers.
+
+    Subclasses implement :meth:`_update`, the rule for one parameter array.
+    :meth:`step` applies it to every array of a list, in place, keeping a
+    separate state (velocity, moment estimates) for each position in the list.
+    """
+
+    def __init__(self, learning_rate: float) -> None:
+        self.learning_rate = check_positive(learning_rate, "learning_rate")
+        self.t = 0
+        self._state: list[dict[str, np.ndarray]] | None = None
+        self._shapes: list[tuple[int, ...]] | None = None
+
+    def _hyperparameters(self) -> dict[str, Any]:
+        return {"learning_rate": self.learning_rate}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self._hyperparameters().items())
+        return f"{type(self).__name__}({args})"
+
+    def reset(self) -> None:
+        """Forget the state (velocities, moment estimates, step counter)."""
+        self.t = 0
+        self._state = None
+        self._shapes = None
+
+    def step(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> None:
+        """Update every array of ``params`` in place, using the matching entry of ``grads``.
+
+        Parameters
+        ----------
+        params : list of numpy.ndarray
+            Float arrays, modified in place. The optimizer keeps its state per
+            position in this list, so pass the arrays in the same order at
+            every call (call :meth:`reset` to start over with other arrays).
+        grads : list of numpy.ndarray
+            The gradients of the loss with respect to each array, same shapes.
+        """
+        if isinstance(params, np.ndarray) or isinstance(grads, np.ndarray):
+            raise TypeError("params and grads must be lists of arrays (wrap a single array as [array])")
+        params, grads = list(params), list(grads)
+        if len(params) != len(grads):
+            raise ValueError(f"params and grads must have the same length, got {len(params)} and {len(grads)}")
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+                raise TypeError(f"params[{i}] must be a float numpy array (it is updated in place), "
+                                f"got {type(p).__name__}")
+            if np.shape(g) != p.shape:
+                raise ValueError(f"grads[{i}] must have the shape of params[{i}], {p.shape}; got {np.shape(g)}")
+        shapes = [p.shape for p in params]
+        if self._state is None:
+            self._state = [{} for _ in params]
+            self._shapes = shapes
+        elif shapes != self._shapes:
+            raise ValueError("params changed (number or shapes of arrays) since the first step; "
+                             "call reset() before optimizing other parameters")
+        self.t += 1
+        for p, g, state in zip(params, grads, self._state):
+            self._update(p, np.asarray(g, dtype=float), state)
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    r"""Plain (stochastic) gradient descent.
+
+    .. math::
+
+        \theta \leftarrow \theta - \eta\, g
+
+    with learning rate :math:`\eta` and gradient (or mini-batch gradient) :math:`g`.
+
+    Parameters
+    ----------
+    learning_rate : float
+        :math:`\eta > 0`.
+
+    Examples
+    --------
+    >>> w = np.array([1.0, -2.0])
+    >>> SGD(learning_rate=0.5).step([w], [np.array([2.0, 2.0])])
+    >>> w
+    array([ 0., -3.])
+
+    See the chapters 'Gradient descent' and 'Calculus in deep learning'.
+    """
+
+    def __init__(self, learning_rate: float = 0.01) -> None:
+        super().__init__(learning_rate)
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        p -= self.learning_rate * g
+
+
+class Momentum(Optimizer):
+    r"""Gradient descent with (heavy-ball or Nesterov) momentum.
+
+    The velocity :math:`v` (zero at the start) accumulates past gradients:
+
+    .. math::
+
+        v \leftarrow \beta v - \eta\, g, \qquad \theta \leftarrow \theta + v .
+
+    With ``nesterov=True`` the parameter takes the look-ahead step
+
+    .. math::
+
+        v \leftarrow \beta v - \eta\, g, \qquad \theta \leftarrow \theta + \beta v - \eta\, g ,
+
+    the form of Nesterov's accelerated gradient in which the gradient is taken
+    at the stored parameters (Sutskever et al. 2013, rewritten as in Bengio et
+    al. 2013), so the loop never evaluates the gradient at a second point.
+
+    Parameters
+    ----------
+    learning_rate : float
+        :math:`\eta > 0`.
+    beta : float
+        Momentum coefficient :math:`\beta \in [0, 1)`; ``beta=0`` is plain
+        gradient descent.
+    nesterov : bool
+        Use Nesterov's look-ahead update.
+
+    Examples
+    --------
+    >>> w = np.array([1.0])
+    >>> opt = Momentum(learning_rate=0.1, beta=0.5)
+    >>> opt.step([w], [np.array([1.0])]); w       # v = -0.1
+    array([0.9])
+    >>> opt.step([w], [np.array([1.0])]); w       # v = 0.5 * (-0.1) - 0.1 = -0.15
+    array([0.75])
+
+    See the chapter 'Calculus in deep learning'.
+    """
+
+    def __init__(self, learning_rate: float = 0.01, beta: float = 0.9, nesterov: bool = False) -> None:
+        super().__init__(learning_rate)
+        self.beta = _check_fraction(beta, "beta")
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise TypeError(f"nesterov must be True or False, got {type(nesterov).__name__}")
+        self.nesterov = bool(nesterov)
+
+    def _hyperparameters(self) -> dict[str, Any]:
+        return {"learning_rate": self.learning_rate, "beta": self.beta, "nesterov": self.nesterov}
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        v = state.setdefault("velocity", np.zeros_like(p))
+        v *= self.beta
+        v -= self.learning_rate * g
+        if self.nesterov:
+            p += self.beta * v - self.learning_rate * g
+        else:
+            p += v
+
+
+class AdaGrad(Optimizer):
+    r"""AdaGrad (Duchi, Hazan and Singer 2011): per-coordinate steps shrinking with the gradient history.
+
+    .. math::
+
+        G \leftarrow G + g \odot g, \qquad
+        \theta \leftarrow \theta - \frac{\eta}{\sqrt{G} + \varepsilon} \odot g
+
+    (element-wise; :math:`G` starts at zero).
+
+    Parameters
+    ----------
+    learning_rate : float
+        :math:`\eta > 0`.
+    eps : float
+        :math:`\varepsilon > 0`, guards the division.
+
+    Examples
+    --------
+    >>> w = np.array([0.0, 0.0])
+    >>> AdaGrad(learning_rate=0.1).step([w], [np.array([4.0, -0.01])])
+    >>> np.round(w, 6)     # the first step is eta * sign(g), whatever the gradient's scale
+    array([-0.1,  0.1])
+
+    See the chapter 'Calculus in deep learning'.
+    """
+
+    def __init__(self, learning_rate: float = 0.01, eps: float = 1e-8) -> None:
+        super().__init__(learning_rate)
+        self.eps = check_positive(eps, "eps")
+
+    def _hyperparameters(self) -> dict[str, Any]:
+        return {"learning_rate": self.learning_rate, "eps": self.eps}
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        acc = state.setdefault("sum_sq_grad", np.zeros_like(p))
+        acc += g * g
+        p -= self.learning_rate * g / (np.sqrt(acc) + self.eps)
+
+
+class RMSProp(Optimizer):
+    r"""RMSProp (Hinton, *Neural Networks for Machine Learning*, lecture 6e).
+
+    A moving average of squared gradients scales each coordinate's step:
+
+    .. math::
+
+        s \leftarrow \rho s + (1 - \rho)\, g \odot g, \qquad
+        \theta \leftarrow \theta - \frac{\eta}{\sqrt{s} + \varepsilon} \odot g
+
+    (element-wise; :math:`s` starts at zero).
+
+    Parameters
+    ----------
+    learning_rate : float
+        :math:`\eta > 0`.
+    rho : float
+        Decay rate :math:`\rho \in [0, 1)` of the average.
+    eps : float
+        :math:`\varepsilon > 0`.
+
+    Examples
+    --------
+    >>> w = np.array([0.0])
+    >>> RMSProp(learning_rate=0.01, rho=0.9).step([w], [np.array([2.0])])
+    >>> np.round(w, 6)     # -0.01 * 2 / sqrt(0.1 * 4)
+    array([-0.031623])
+
+    See the chapter 'Calculus in deep learning'.
+    """
+
+    def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, eps: float = 1e-8) -> None:
+        super().__init__(learning_rate)
+        self.rho = _check_fraction(rho, "rho")
+        self.eps = check_positive(eps, "eps")
+
+    def _hyperparameters(self) -> dict[str, Any]:
+        return {"learning_rate": self.learning_rate, "rho": self.rho, "eps": self.eps}
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        s = state.setdefault("mean_sq_grad", np.zeros_like(p))
+        s *= self.rho
+        s += (1.0 - self.rho) * g * g
+        p -= self.learning_rate * g / (np.sqrt(s) + self.eps)
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma and Ba 2015) with bias correction, optionally with weight decay (L2 or AdamW).
+
+    With :math:`m, v` starting at zero and :math:`t` the step number:
+
+    .. math::
+
+        m &\leftarrow \beta_1 m + (1 - \beta_1)\, g, \qquad
+        v \leftarrow \beta_2 v + (1 - \beta_2)\, g \odot g, \\
+        \hat m &= \frac{m}{1 - \beta_1^t}, \qquad \hat v = \frac{v}{1 - \beta_2^t}, \qquad
+        \theta \leftarrow \theta - \eta\, \frac{\hat m}{\sqrt{\hat v} + \varepsilon}.
+
+    Bias correction makes the first step :math:`-\eta\,\mathrm{sign}(g)`
+    (up to :math:`\varepsilon`): its size is the learning rate.
+
+    Weight decay :math:`\lambda` comes in two flavours. With
+    ``decoupled=False`` it is an L2 penalty :math:`\tfrac{\lambda}{2}\|\theta\|^2`
+    added to the loss, i.e. :math:`g \leftarrow g + \lambda\theta` before the
+    update, and so it is rescaled by the adaptive denominator. With
+    ``decoupled=True`` (AdamW, Loshchilov and Hutter 2019) the parameters
+    shrink directly, :math:`\theta \leftarrow \theta - \eta\lambda\theta`,
+    and the Adam step uses the plain gradient: every weight decays at the same
+    rate.
+
+    Parameters
+    ----------
+    learning_rate : float
+        :math:`\eta > 0`.
+    beta1, beta2 : float
+        Decay rates of the first and second moment estimates, in [0, 1).
+    eps : float
+        :math:`\varepsilon > 0`.
+    weight_decay : float
+        :math:`\lambda \ge 0`.
+    decoupled : bool
+        Decoupled weight decay (AdamW) instead of an L2 penalty.
+
+    Examples
+    --------
+    >>> w = np.array([1.0, 1.0])
+    >>> Adam(learning_rate=0.1).step([w], [np.array([1000.0, -0.01])])
+    >>> np.round(w, 6)     # each coordinate moves by the learning rate
+    array([0.9, 1.1])
+
+    See the chapter 'Calculus in deep learning'.
+    """
+
+    def __init__(self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8, weight_decay: float = 0.0, decoupled: bool = False) -> None:
+        super().__init__(learning_rate)
+        self.beta1 = _check_fraction(beta1, "beta1")
+        self.beta2 = _check_fraction(beta2, "beta2")
+        self.eps = check_positive(eps, "eps")
+        self.weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
+        if not isinstance(decoupled, (bool, np.bool_)):
+            raise TypeError(f"decoupled must be True or False, got {type(decoupled).__name__}")
+        self.decoupled = bool(decoupled)
+
+    def _hyperparameters(self) -> dict[str, Any]:
+        return {"learning_rate": self.learning_rate, "beta1": self.beta1, "beta2": self.beta2,
+                "eps": self.eps, "weight_decay": self.weight_decay, "decoupled": self.decoupled}
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        if self.weight_decay:
+            if self.decoupled:
+                p -= self.learning_rate * self.weight_decay * p
+            else:
+                g = g + self.weight_decay * p
+        m = state.setdefault("first_moment", np.zeros_like(p))
+        v = state.setdefault("second_moment", np.zeros_like(p))
+        m *= self.beta1
+        m += (1.0 - self.beta1) * g
+        v *= self.beta2
+        v += (1.0 - self.beta2) * g * g
+        m_hat = m / (1.0 - self.beta1 ** self.t)
+        v_hat = v / (1.0 - self.beta2 ** self.t)
+        p -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+# ---------------------------------------------------------------------------
+# First-order minimizers (each runs one of the classes above)
+# ---------------------------------------------------------------------------
+
+def _run(fun: Callable, grad: Callable, x0: Any, optimizer: Optimizer, *, max_iter: int, tol: float,
+         callback: Callable | None) -> OptimizeResult:
+    """Iterate ``optimizer`` on a single parameter vector until convergence or ``max_iter``."""
+    check_callable(fun, "fun")
+    check_callable(grad, "grad")
+    x = _as_x0(x0)
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    tol = check_positive(tol, "tol", allow_zero=True)
+    _check_callback(callback)
+    rate = optimizer.learning_rate
+    rec = _Recorder()
+    # Overflow is how divergence shows up; it is reported through status 2, not as a warning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        f = _scalar(fun(x.copy()), "fun")
+        g = _vector(grad(x.copy()), x.size, "grad")
+        nfev = njev = 1
+        rec.record(x, f, g, 0)
+        nit = 0
+        if not _finite(f, g):
+            status, message = DIVERGED, _diverged_message(0, f, g, None) + " (at x0)"
+        elif _inf_norm(g) <= tol:
+            status, message = CONVERGED, f"Converged: the gradient norm is at most tol = {tol:g} at x0."
+        else:
+            status = MAX_ITER
+            message = ""
+            for nit in range(1, max_iter + 1):
+                optimizer.step([x], [g])
+                f = _scalar(fun(x.copy()), "fun")
+                g = _vector(grad(x.copy()), x.size, "grad")
+                nfev += 1
+                njev += 1
+                rec.record(x, f, g, nit)
+                if not _finite(f, g):
+                    status, message = DIVERGED, _diverged_message(nit, f, g, rate)
+                    break
+                if _call_callback(callback, x, f, g, nit):
+                    status, message = CALLBACK_STOP, _callback_message(nit)
+                    break
+                if _inf_norm(g) <= tol:
+                    status = CONVERGED
+                    message = f"Converged: the gradient norm is at most tol = {tol:g} after {nit} iterations."
+                    break
+            if status == MAX_ITER:
+                message = (f"Stopped after max_iter = {max_iter} iterations; the gradient norm "
+                           f"{_inf_norm(g):.3g} is still above tol = {tol:g}.")
+                if f > rec.fun[0]:
+                    message += (f" The loss grew from {rec.fun[0]:.3g} to {f:.3g}: the learning rate "
+                                f"{rate:g} is likely too large.")
+    return rec.result(x, f, g, nit=nit, status=status, message=message, nfev=nfev, njev=njev)
+
+
+_FIRST_ORDER_PARAMETERS = """
+    Parameters
+    ----------
+    fun : callable
+        The loss, ``fun(x) -> float``, for ``x`` a 1-D array.
+    grad : callable
+        Its gradient, ``grad(x) -> array`` of the shape of ``x``.
+    x0 : float or array_like
+        The starting point. A scalar is treated as a 1-element vector: ``fun``
+        and ``grad`` then receive arrays of shape ``(1,)`` and ``res.x`` has
+        shape ``(1,)``."""
+
+_FIRST_ORDER_COMMON = """
+    max_iter : int
+        Maximum number of updates.
+    tol : float
+        Stop with success once :math:`\\|\\nabla f(x)\\|_\\infty \\le` ``tol``.
+    callback : callable, optional
+        ``callback(intermediate_result)`` is called after every update with an
+        :class:`OptimizeResult` holding ``x, fun, jac, nit``; raising
+        ``StopIteration`` ends the run (status 3).
+
+    Returns
+    -------
+    OptimizeResult
+        ``x, fun, jac, nit, nfev, njev, success, status, message, history``.
+        A non-finite loss or gradient ends the run with status 2 and a message
+        naming the learning rate and the iteration."""
+
+
+def gradient_descent(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray], x0: Any, *,
+                     learning_rate: float = 0.1, max_iter: int = 1000, tol: float = 1e-6,
+                     callback: Callable | None = None) -> OptimizeResult:
+    r"""Minimize ``fun`` by gradient descent with a fixed learning rate.
+
+    .. math::
+
+        x_{k+1} = x_k - \eta\, \nabla f(x_k)
+
+    On a quadratic :math:`f(x) = \tfrac12 x^\top A x - b^\top x` with
+    :math:`A` symmetric positive definite and largest eigenvalue :math:`L`,
+    the iteration converges for every :math:`x_0` if and only if
+    :math:`0 < \eta < 2/L`.
+    {parameters}
+    learning_rate : float
+        :math:`\eta > 0`.
+    {common}
+
+    See Also
+    --------
+    SGD : the update rule this function runs.
+
+    Examples
+    --------
+    >>> res = gradient_descent(lambda x: (x[0] - 3) ** 2, lambda x: 2 * (x - 3), 0.0)
+    >>> res.success, res.status
+    (True, 0)
+    >>> round(float(res.x[0]), 5)
+    3.0
+    >>> res.history.x.shape == (res.nit + 1, 1)
+    True
+
+    See the chapter 'Gradient descent'.
+    """
+    return _run(fun, grad, x0, SGD(learning_rate), max_iter=max_iter, tol=tol, callback=callback)
+
+
+def momentum(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray], x0: Any, *,
+             learning_rate: float = 0.01, beta: float = 0.9, max_iter: int = 1000, tol: float = 1e-6,
+             callback: Callable | None = None) -> OptimizeResult:
+    r"""Minimize ``fun`` by gradient descent with heavy-ball momentum.
+
+    .. math::
+
+        v_{k+1} = \beta v_k - \eta\, \nabla f(x_k), \qquad x_{k+1} = x_k + v_{k+1}, \qquad v_0 = 0.
+    {parameters}
+    learning_rate : float
+        :math:`\eta > 0`.
+    beta : float
+        Momentum coefficient in [0, 1).
+    {common}
+
+    See Also
+    --------
+    Momentum : the update rule this function runs.
+
+    Examples
+    --------
+    >>> A = np.diag([1.0, 50.0])
+    >>> res = momentum(lambda x: 0.5 * x @ A @ x, lambda x: A @ x, [1.0, 1.0], learning_rate=0.02)
+    >>> res.success, bool(np.allclose(res.x, 0, atol=1e-5))
+    (True, True)
+
+    See the chapter 'Calculus in deep learning'.
+    """
+    return _run(fun, grad, x0, Momentum(learning_rate, beta), max_iter=max_iter, tol=tol, callback=callback)
+
+
+def nesterov(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray], x0: Any, *,
+             learning_rate: float = 0.01, beta: float = 0.9, max_iter: int = 1000, tol: float = 1e-6,
+             callback: Callable | None = None) -> OptimizeResult:
+    r"""Minimize ``fun`` by Nesterov's accelerated gradient.
+
+    .. math::
+
+        v_{k+1} = \beta v_k - \eta\, \nabla f(x_k), \qquad
+        x_{k+1} = x_k + \beta v_{k+1} - \eta\, \nabla f(x_k), \qquad v_0 = 0,
+
+    the look-ahead form of :class:`Momentum` with ``nesterov=True``.
+    {parameters}
+    learning_rate : float
+        :math:`\eta > 0`.
+    beta : float
+        Momentum coefficient in [0, 1).
+    {common}
+
+    See Also
+    --------
+    Momentum : the update rule this function runs (``nesterov=True``).
+
+    Examples
+    --------
+    >>> A = np.diag([1.0, 50.0])
+    >>> res = nesterov(lambda x: 0.5 * x @ A @ x, lambda x: A @ x, [1.0, 1.0], learning_rate=0.02)
+    >>> res.success, bool(np.allclose(res.x, 0, atol=1e-5))
+    (True, True)
+
+    See the chapter 'Calculus in deep learning'.
+    """
+    return _run(fun, grad, x0, Momentum(learning_rate, beta, nesterov=True), max_iter=max_iter, tol=tol,
+                callback=callback)
+
+
+def adagrad(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray], x0: Any, *,
+            learning_rate: float = 0.01, eps: float = 1e-8, max_iter: int = 1000, tol: float = 1e-6,
+            callback: Callable | None = None) -> OptimizeResult:
+    r"""Minimize ``fun`` with AdaGrad (Duchi, Hazan and Singer 2011).
+
+    .. math::
+
+        G_{k+1} = G_k + \nabla f(x_k)^{\odot 2}, \qquad
+        x_{k+1} = x_k - \frac{\eta}{\sqrt{G_{k+1}} + \varepsilon} \odot \nabla f(x_k), \qquad G_0 = 0.
+    {parameters}
+    learning_rate : float
+        :math:`\eta > 0`.
+    eps : float
+        :math:`\varepsilon > 0`.
+    {common}
+
+    See Also
+    --------
+    AdaGrad : the update rule this function runs.
+
+    Examples
+    --------
+    >>> res = adagrad(lambda x: float(x @ x), lambda x: 2 * x, [1.0, -1.0], learning_rate=0.5, max_iter=5000)
+    >>> res.success, bool(np.allclose(res.x, 0, atol=1e-6))
+    (True, True)
+
+    See the chapter 'Calculus in deep learning'.
+    """
+    return _run(fun, grad, x0, AdaGrad(learning_rate, eps), max_iter=max_iter, tol=tol, callback=callback)
+
+
+def rmsprop(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray], x0: Any, *,
+            learning_rate: float = 0.001, rho: float = 0.9, eps: float = 1e-8, max_iter: int = 1000,
+            tol: float = 1e-6, callback: Callable | None = None) -> OptimizeResult:
+    r"""Minimize ``fun`` with RMSProp (Hinton, lecture 6e).
+
+    .. math::
+
+        s_{k+1} = \rho s_k + (1 - \rho)\, \nabla f(x_k)^{\odot 2}, \qquad
+        x_{k+1} = x_k - \frac{\eta}{\sqrt{s_{k+1}} + \varepsilon} \odot \nabla f(x_k), \qquad s_0 = 0.
+    {parameters}
+    learning_rate : float
+        :math:`\eta > 0`.
+    rho : float
+        Decay rate in [0, 1).
+    eps : float
+        :math:`\varepsilon > 0`.
+    {common}
+
+    See Also
+    --------
+    RMSProp : the update rule this function runs.
+
+    Examples
+    --------
+    >>> res = rmsprop(lambda x: float(x @ x), lambda x: 2 * x, [1.0, -1.0], learning_rate=0.01, max_iter=300)
+    >>> bool(res.fun < 1e-3)
+    True
+
+    See the chapter 'Calculus in deep learning'.
+    """
+    return _run(fun, grad, x0, RMSProp(learning_rate, rho, eps), max_iter=max_iter, tol=tol, callback=callback)
+
+
+def adam(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray], x0: Any, *,
+         learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+         max_iter: int = 1000, tol: float = 1e-6, callback: Callable | None = None) -> OptimizeResult:
+    r"""Minimize ``fun`` with Adam (Kingma and Ba 2015), with bias correction.
+
+    .. math::
+
+        m_{k+1} &= \beta_1 m_k + (1 - \beta_1)\, g_k, \qquad
+        v_{k+1} = \beta_2 v_k + (1 - \beta_2)\, g_k^{\odot 2}, \qquad g_k = \nabla f(x_k), \\
+        x_{k+1} &= x_k - \eta\, \frac{m_{k+1} / (1 - \beta_1^{k+1})}
+                   {\sqrt{v_{k+1} / (1 - \beta_2^{k+1})} + \varepsilon}.
+    {parameters}
+    learning_rate : float
+        :math:`\eta > 0`.
+    beta1, beta2 : float
+        Decay rates of the moment estimates, in [0, 1).
+    eps : float
+        :math:`\varepsilon > 0`.
+    {common}
+
+    See Also
+    --------
+    Adam : the update rule this function runs (with weight decay options).
+
+    Examples
+    --------
+    >>> res = adam(lambda x: float(x @ x), lambda x: 2 * x, [1.0, -1.0], learning_rate=0.1, max_iter=2000)
+    >>> res.success, bool(np.allclose(res.x, 0, atol=1e-6))
+    (True, True)
+    >>> round(float(np.abs(res.history.x[1] - res.history.x[0]).max()), 6)   # the first step's size
+    0.1
+
+    See the chapter 'Calculus in deep learning'.
+    """
+    return _run(fun, grad, x0, Adam(learning_rate, beta1, beta2, eps), max_iter=max_iter, tol=tol,
+                callback=callback)
+
+
+for _function in (gradient_descent, momentum, nesterov, adagrad, rmsprop, adam):
+    _function.__doc__ = _function.__doc__.replace("{parameters}", _FIRST_ORDER_PARAMETERS).replace(
+        "{common}", _FIRST_ORDER_COMMON.strip("\n").lstrip())
+del _function
+
+
+# ---------------------------------------------------------------------------
+# Newton's method
+# ---------------------------------------------------------------------------
+
+def _singular(H: np.ndarray) -> bool:
+    """Whether ``H`` is singular to working precision (so a solve would be meaningless)."""
+    if not np.all(np.isfinite(H)):
+        return True
+    return bool(np.linalg.cond(H) > 1.0 / np.finfo(float).eps)
+
+
+def _is_positive_definite(H: np.ndarray) -> bool:
+    try:
+        np.linalg.cholesky(0.5 * (H + H.T))
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
+def newton(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray], x0: Any, *,
+           hess: Callable[[np.ndarray], np.ndarray], max_iter: int = 100, tol: float = 1e-8,
+           line_search: bool = False, callback: Callable | None = None) -> OptimizeResult:
+    r"""Minimize ``fun`` by Newton's method, optionally with a line search.
+
+    .. math::
+
+        x_{k+1} = x_k - \alpha_k\, H(x_k)^{-1} \nabla f(x_k)
+
+    where the Newton direction :math:`p_k = -H(x_k)^{-1}\nabla f(x_k)` is
+    computed by solving :math:`H(x_k)\, p_k = -\nabla f(x_k)`
+    (``numpy.linalg.solve``, never the inverse). Without a line search
+    :math:`\alpha_k = 1`: the method jumps to the stationary point of the local
+    quadratic model, converges quadratically near a minimum with positive
+    definite Hessian, but can also be attracted to a maximum or a saddle point,
+    or diverge from a poor start.
+
+    With ``line_search=True`` the step length comes from :func:`line_search`
+    (strong Wolfe conditions, first trial :math:`\alpha = 1`). When
+    :math:`H(x_k)` is not positive definite, the Newton direction need not
+    point downhill; this implementation then falls back to the steepest-descent
+    direction :math:`p_k = -\nabla f(x_k)` for that iteration (a simple choice;
+    modifying the Hessian, Nocedal and Wright section 3.4, is the refined one).
+
+    Parameters
+    ----------
+    fun : callable
+        The loss ``fun(x) -> float``.
+    grad : callable
+        Its gradient ``grad(x) -> array``.
+    x0 : float or array_like
+        Starting point; a scalar is a 1-element vector (``fun``, ``grad`` and
+        ``hess`` receive arrays of shape ``(1,)``; ``hess`` may return a scalar).
+    hess : callable
+        The Hessian ``hess(x) -> (n, n) array``.
+    max_iter : int
+        Maximum number of Newton steps.
+    tol : float
+        Stop with success once :math:`\|\nabla f(x)\|_\infty \le` ``tol``.
+    line_search : bool
+        Choose the step length by a strong-Wolfe line search.
+    callback : callable, optional
+        As in :func:`gradient_descent`.
+
+    Returns
+    -------
+    OptimizeResult
+        With ``nhev``, the number of Hessian evaluations. A Hessian that is
+        singular to working precision stops the run with status 5; a failed
+        line search with status 4.
+
+    Examples
+    --------
+    >>> f = lambda x: float(np.exp(x[0]) - 2 * x[0])      # minimum at log 2
+    >>> res = newton(f, lambda x: np.exp(x) - 2, 0.0, hess=lambda x: np.exp(x))
+    >>> res.success, res.nit
+    (True, 5)
+    >>> bool(abs(res.x[0] - np.log(2)) < 1e-12)
+    True
+
+    See the chapter 'Optimization'.
+    """
+    check_callable(fun, "fun")
+    check_callable(grad, "grad")
+    check_callable(hess, "hess")
+    x = _as_x0(x0)
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    tol = check_positive(tol, "tol", allow_zero=True)
+    if not isinstance(line_search, (bool, np.bool_)):
+        raise TypeError(f"line_search must be True or False, got {type(line_search).__name__}")
+    _check_callback(callback)
+    n = x.size
+    rec = _Recorder()
+    with np.errstate(over="ignore", invalid="ignore"):
+        f = _scalar(fun(x.copy()), "fun")
+        g = _vector(grad(x.copy()), n, "grad")
+        nfev = njev = 1
+        nhev = 0
+        nit = 0
+        rec.record(x, f, g, 0)
+        status, message = MAX_ITER, ""
+        if not _finite(f, g):
+            status, message = DIVERGED, _diverged_message(0, f, g, None) + " (at x0)"
+        elif _inf_norm(g) <= tol:
+            status, message = CONVERGED, f"Converged: the gradient norm is at most tol = {tol:g} at x0."
+        while status == MAX_ITER and nit < max_iter:
+            H = _square(hess(x.copy()), n, "hess")
+            nhev += 1
+            if _singular(H):
+                status = SINGULAR
+                message = (f"The Hessian is singular at iteration {nit} (x = {x}); the Newton step "
+                           f"H^-1 grad is undefined. Try another x0 or line_search=True.")
+                break
+            direction = np.linalg.solve(H, -g)
+            if line_search:
+                if not (_is_positive_definite(H) and g @ direction < 0):
+                    direction = -g
+                ls = _line_search(fun, grad, x, direction, f, g, c1=1e-4, c2=0.9, max_iter=30,
+                                  initial_step=1.0)
+                nfev += ls.nfev
+                njev += ls.njev
+                if not ls.success:
+                    status = LINE_SEARCH_FAILED
+                    message = f"The line search failed at iteration {nit + 1}: {ls.message}"
+                    break
+                x = x + ls.step * direction
+                f, g = ls.fun, ls.jac
+            else:
+                x = x + direction
+                f = _scalar(fun(x.copy()), "fun")
+                g = _vector(grad(x.copy()), n, "grad")
+                nfev += 1
+                njev += 1
+            nit += 1
+            rec.record(x, f, g, nit)
+            if not _finite(f, g):
+                status, message = DIVERGED, _diverged_message(nit, f, g, None)
+                break
+            if _call_callback(callback, x, f, g, nit):
+                status, message = CALLBACK_STOP, _callback_message(nit)
+                break
+            if _inf_norm(g) <= tol:
+                status = CONVERGED
+                message = f"Converged: the gradient norm is at most tol = {tol:g} after {nit} iterations."
+        if status == MAX_ITER:
+            message = (f"Stopped after max_iter = {max_iter} iterations; the gradient norm "
+                       f"{_inf_norm(g):.3g} is still above tol = {tol:g}.")
+    return rec.result(x, f, g, nit=nit, status=status, message=message, nfev=nfev, njev=njev, nhev=nhev)
+
+
+def newton_root(f: Callable[[float], float], fprime: Callable[[float], float], x0: float, *,
+                max_iter: int = 50, tol: float = 1e-12) -> OptimizeResult:
+    r"""Find a root of a scalar function by Newton's iteration.
+
+    .. math::
+
+        x_{k+1} = x_k - \frac{f(x_k)}{f'(x_k)}
+
+    This is the same iteration as :func:`newton` applied to the *derivative*
+    of a loss: minimizing :math:`L` is finding a root of :math:`f = L'`, with
+    :math:`f' = L''`.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float`` for a float ``x``.
+    fprime : callable
+        Its derivative.
+    x0 : float
+        Starting point.
+    max_iter : int
+        Maximum number of steps.
+    tol : float
+        Converged when :math:`|f(x_k)| \le` ``tol`` or the last step
+        :math:`|x_k - x_{k-1}| \le` ``tol`` :math:`\cdot \max(1, |x_k|)`.
+
+    Returns
+    -------
+    OptimizeResult
+        ``x`` (shape ``(1,)``), ``fun`` :math:`= f(x)`, ``jac``
+        :math:`= f'(x)`, ``nit``, ``nfev``, ``njev``, ``success``, ``status``
+        (5 when :math:`f'(x_k) = 0`), ``message`` and ``history`` (whose
+        ``fun`` holds the residuals :math:`f(x_k)` and ``grad_norm`` the values
+        :math:`|f'(x_k)|`).
+
+    Examples
+    --------
+    >>> res = newton_root(lambda x: x ** 2 - 2, lambda x: 2 * x, 1.0)
+    >>> res.success, bool(abs(res.x[0] - np.sqrt(2)) < 1e-15)
+    (True, True)
+    >>> res.history.x[:4, 0]
+    array([1.        , 1.5       , 1.41666667, 1.41421569])
+
+    See the chapter 'Optimization'.
+    """
+    check_callable(f, "f")
+    check_callable(fprime, "fprime")
+    x = check_real(x0, "x0")
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    tol = check_positive(tol, "tol", allow_zero=True)
+    rec = _Recorder()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        fx = _scalar(f(x), "f")
+        dfx = _scalar(fprime(x), "fprime")
+        nfev = njev = 1
+        nit = 0
+        rec.record(np.array([x]), fx, np.array([dfx]), 0)
+        status, message = MAX_ITER, ""
+        if not _finite(fx, np.array([dfx])):
+            status, message = DIVERGED, f"f(x0) or f'(x0) is not finite (f = {fx}, f' = {dfx})."
+        elif abs(fx) <= tol:
+            status, message = CONVERGED, f"Converged: |f(x0)| is at most tol = {tol:g}."
+        while status == MAX_ITER and nit < max_iter:
+            if dfx == 0.0:
+                status = SINGULAR
+                message = f"f'(x) = 0 at iteration {nit} (x = {x}): the Newton step f(x)/f'(x) is undefined."
+                break
+            step = fx / dfx
+            x = x - step
+            fx = _scalar(f(x), "f")
+            dfx = _scalar(fprime(x), "fprime")
+            nfev += 1
+            njev += 1
+            nit += 1
+            rec.record(np.array([x]), fx, np.array([dfx]), nit)
+            if not _finite(fx, np.array([dfx])) or not np.isfinite(x):
+                status, message = DIVERGED, f"Diverged at iteration {nit}: f(x) = {fx}, f'(x) = {dfx}."
+            elif abs(fx) <= tol or abs(step) <= tol * max(1.0, abs(x)):
+                status, message = CONVERGED, f"Converged after {nit} iterations (|f(x)| = {abs(fx):.3g})."
+        if status == MAX_ITER:
+            message = f"Stopped after max_iter = {max_iter} iterations; |f(x)| = {abs(fx):.3g} > tol = {tol:g}."
+    return rec.result(np.array([x]), fx, np.array([dfx]), nit=nit, status=status, message=message,
+                      nfev=nfev, njev=njev)
+
+
+# ---------------------------------------------------------------------------
+# Line search (strong Wolfe conditions) and BFGS
+# ---------------------------------------------------------------------------
+
+def _cubic_minimizer(a: float, fa: float, da: float, b: float, fb: float, db: float) -> float | None:
+    """Minimizer of the cubic matching value and slope at ``a`` and ``b`` (Nocedal & Wright 3.59)."""
+    if a == b or not all(np.isfinite(v) for v in (fa, da, fb, db)):
+        return None
+    d1 = da + db - 3.0 * (fa - fb) / (a - b)
+    disc = d1 * d1 - da * db
+    if disc < 0:
+        return None
+    d2 = np.copysign(np.sqrt(disc), b - a)
+    denom = db - da + 2.0 * d2
+    if denom == 0:
+        return None
+    return float(b - (b - a) * (db + d2 - d1) / denom)
+
+
+def _quadratic_minimizer(a: float, fa: float, da: float, b: float, fb: float) -> float | None:
+    """Minimizer of the parabola with value and slope at ``a`` and value at ``b``."""
+    if a == b or not all(np.isfinite(v) for v in (fa, da, fb)):
+        return None
+    h = b - a
+    curvature = (fb - fa - da * h) / (h * h)
+    if curvature <= 0:
+        return None
+    return float(a - da / (2.0 * curvature))
+
+
+def _line_search(fun: Callable, grad: Callable, x: np.ndarray, direction: np.ndarray, f0: float,
+                 g0: np.ndarray, *, c1: float, c2: float, max_iter: int,
+                 initial_step: float) -> LineSearchResult:
+    """Nocedal & Wright Algorithms 3.5 (bracketing) and 3.6 (zoom), with cubic interpolation.
+
+    ``max_iter`` bounds the number of trial steps; each trial evaluates the
+    loss and the gradient once.
+    """
+    n = x.size
+    slope0 = float(g0 @ direction)
+    if not slope0 < 0:
+        raise ValueError(f"direction is not a descent direction: grad(x) . direction = {slope0:.3g} >= 0; "
+                         f"a line search needs a direction along which the loss decreases")
+    counts = {"nfev": 0}
+
+    def trial(alpha: float) -> tuple[float, np.ndarray, float]:
+        point = x + alpha * direction
+        fa = _scalar(fun(point), "fun")
+        ga = _vector(grad(point), n, "grad")
+        counts["nfev"] += 1
+        return fa, ga, float(ga @ direction)
+
+    def armijo_fails(alpha: float, fa: float) -> bool:
+        return not np.isfinite(fa) or fa > f0 + c1 * alpha * slope0
+
+    def curvature_holds(da: float) -> bool:
+        return abs(da) <= -c2 * slope0
+
+    def done(alpha: float, fa: float, ga: np.ndarray, success: bool, message: str) -> LineSearchResult:
+        return LineSearchResult(step=float(alpha), fun=float(fa), jac=ga, nfev=counts["nfev"],
+                                njev=counts["nfev"], success=success, message=message)
+
+    def zoom(lo: tuple, hi: tuple) -> LineSearchResult:
+        # lo = (alpha, f, slope, grad): the best point satisfying sufficient decrease so far;
+        # hi = (alpha, f, slope): the other end of an interval that contains strong-Wolfe points.
+        while counts["nfev"] < max_iter:
+            a_lo, f_lo, d_lo, g_lo = lo
+            a_hi, f_hi, d_hi = hi
+            width = abs(a_hi - a_lo)
+            if width <= 4 * np.finfo(float).eps * max(a_lo, a_hi):
+                return done(a_lo, f_lo, g_lo, False, "the bracketing interval shrank to rounding level "
+                            "(no further decrease is measurable)")
+            alpha = _cubic_minimizer(a_lo, f_lo, d_lo, a_hi, f_hi, d_hi)
+            if alpha is None:
+                alpha = _quadratic_minimizer(a_lo, f_lo, d_lo, a_hi, f_hi)
+            left, right = min(a_lo, a_hi), max(a_lo, a_hi)
+            if alpha is None or not left + 0.1 * width <= alpha <= right - 0.1 * width:
+                alpha = 0.5 * (a_lo + a_hi)
+            fa, ga, da = trial(alpha)
+            if armijo_fails(alpha, fa) or fa >= f_lo:
+                hi = (alpha, fa, da)
+            else:
+                if curvature_holds(da):
+                    return done(alpha, fa, ga, True, "the strong Wolfe conditions hold")
+                if da * (a_hi - a_lo) >= 0:
+                    hi = (a_lo, f_lo, d_lo)
+                lo = (alpha, fa, da, ga)
+        a_lo, f_lo, _, g_lo = lo
+        return done(a_lo, f_lo, g_lo, False, f"no step satisfying the strong Wolfe conditions was found "
+                    f"in max_iter = {max_iter} trials")
+
+    previous = (0.0, f0, slope0, g0)
+    alpha = initial_step
+    while counts["nfev"] < max_iter:
+        fa, ga, da = trial(alpha)
+        if armijo_fails(alpha, fa) or (counts["nfev"] > 1 and fa >= previous[1]):
+            return zoom(previous, (alpha, fa, da))
+        if curvature_holds(da):
+            return done(alpha, fa, ga, True, "the strong Wolfe conditions hold")
+        if da >= 0:
+            return zoom((alpha, fa, da, ga), previous[:3])
+        previous = (alpha, fa, da, ga)
+        alpha = 2.0 * alpha
+    return done(previous[0], previous[1], previous[3], False,
+                f"the loss kept decreasing along the direction for max_iter = {max_iter} doublings of the "
+                f"step (is it bounded below?)")
+
+
+def line_search(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray], x: Any,
+                direction: Any, *, c1: float = 1e-4, c2: float = 0.9, max_iter: int = 30,
+                initial_step: float = 1.0) -> LineSearchResult:
+    r"""Find a step length satisfying the strong Wolfe conditions.
+
+    Along :math:`\phi(\alpha) = f(x + \alpha p)` the step must give sufficient
+    decrease and a flattened slope:
+
+    .. math::
+
+        \phi(\alpha) \le \phi(0) + c_1 \alpha\, \phi'(0), \qquad
+        |\phi'(\alpha)| \le c_2\, |\phi'(0)|, \qquad 0 < c_1 < c_2 < 1.
+
+    The search doubles the trial step until it brackets an acceptable one, then
+    shrinks the bracket by safeguarded cubic interpolation (Nocedal and
+    Wright, *Numerical Optimization*, Algorithms 3.5 and 3.6).
+
+    Parameters
+    ----------
+    fun, grad : callable
+        The loss and its gradient.
+    x : array_like
+        The current point.
+    direction : array_like
+        A descent direction :math:`p`, i.e. :math:`\nabla f(x)^\top p < 0`.
+    c1, c2 : float
+        The Wolfe constants; 0.9 suits (quasi-)Newton directions, 0.1 is
+        usual for conjugate gradients.
+    max_iter : int
+        Maximum number of trial steps.
+    initial_step : float
+        The first trial; 1 is the natural step of (quasi-)Newton directions.
+
+    Returns
+    -------
+    LineSearchResult
+        ``step``, ``fun`` and ``jac`` at the new point, ``nfev``, ``njev``,
+        ``success`` and ``message``. When ``success`` is false, ``step`` is the
+        best step found that gives sufficient decrease (0 if none did).
+
+    Raises
+    ------
+    ValueError
+        If ``direction`` is not a descent direction.
+
+    Examples
+    --------
+    >>> f = lambda x: float(x @ x)
+    >>> ls = line_search(f, lambda x: 2 * x, [1.0, 1.0], [-1.0, -1.0])
+    >>> ls.success, ls.step       # the exact minimizer along the line
+    (True, 1.0)
+    >>> line_search(f, lambda x: 2 * x, [1.0, 1.0], [1.0, 0.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: direction is not a descent direction: grad(x) . direction = 2 >= 0; a line search needs a direction along which the loss decreases
+
+    See the chapter 'Optimization'.
+    """
+    check_callable(fun, "fun")
+    check_callable(grad, "grad")
+    x = as_float_array(x, "x", ndim=(0, 1)).reshape(-1)
+    direction = as_float_array(direction, "direction", ndim=(0, 1)).reshape(-1)
+    if direction.size != x.size:
+        raise ValueError(f"direction must have the size of x, {x.size}; got {direction.size}")
+    c1 = check_real(c1, "c1")
+    c2 = check_real(c2, "c2")
+    if not 0 < c1 < c2 < 1:
+        raise ValueError(f"c1 and c2 must satisfy 0 < c1 < c2 < 1, got c1={c1}, c2={c2}")
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    initial_step = check_positive(initial_step, "initial_step")
+    with np.errstate(over="ignore", invalid="ignore"):
+        f0 = _scalar(fun(x.copy()), "fun")
+        g0 = _vector(grad(x.copy()), x.size, "grad")
+        if not _finite(f0, g0):
+            raise ValueError(f"the loss or gradient at x is not finite (loss = {f0})")
+        result = _line_search(fun, grad, x, direction, f0, g0, c1=c1, c2=c2, max_iter=max_iter,
+                              initial_step=initial_step)
+    return LineSearchResult(step=result.step, fun=result.fun, jac=result.jac, nfev=result.nfev + 1,
+                            njev=result.njev + 1, success=result.success, message=result.message)
+
+
+def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray], x0: Any, *,
+         max_iter: int = 1000, tol: float = 1e-6, callback: Callable | None = None) -> OptimizeResult:
+    r"""Minimize ``fun`` by the BFGS quasi-Newton method.
+
+    BFGS keeps an approximation :math:`H_k` of the *inverse* Hessian, moves
+    along :math:`p_k = -H_k \nabla f(x_k)` with a step :math:`\alpha_k` from
+    :func:`line_search` (strong Wolfe conditions, :math:`c_1 = 10^{-4}`,
+    :math:`c_2 = 0.9`), and updates :math:`H` from the step
+    :math:`s_k = x_{k+1} - x_k` and the change of gradient
+    :math:`y_k = \nabla f(x_{k+1}) - \nabla f(x_k)`:
+
+    .. math::
+
+        H_{k+1} = (I - \rho_k s_k y_k^\top)\, H_k\, (I - \rho_k y_k s_k^\top)
+                  + \rho_k s_k s_k^\top, \qquad \rho_k = \frac{1}{y_k^\top s_k}.
+
+    :math:`H_0 = I` for the first step; before the first update it is rescaled
+    to :math:`\frac{y_0^\top s_0}{y_0^\top y_0} I` (Nocedal and Wright,
+    eq. 6.20), so that it has the size of the true inverse Hessian. The
+    update keeps :math:`H` positive definite when :math:`y_k^\top s_k > 0`,
+    which the Wolfe conditions guarantee; should rounding break it, the update
+    is skipped.
+
+    Parameters
+    ----------
+    fun : callable
+        The loss ``fun(x) -> float``.
+    grad : callable
+        Its gradient ``grad(x) -> array``.
+    x0 : float or array_like
+        Starting point (a scalar is a 1-element vector).
+    max_iter : int
+        Maximum number of iterations.
+    tol : float
+        Stop with success once :math:`\|\nabla f(x)\|_\infty \le` ``tol``
+        (scipy's ``gtol`` with its default norm).
+    callback : callable, optional
+        As in :func:`gradient_descent`.
+
+    Returns
+    -------
+    OptimizeResult
+        Also ``hess_inv``, the final :math:`H_k`. Status 4 when the line
+        search fails (usually: rounding errors prevent further decrease).
+
+    Examples
+    --------
+    >>> from scipy.optimize import rosen, rosen_der
+    >>> res = bfgs(rosen, rosen_der, [-1.2, 1.0])
+    >>> res.success, bool(np.allclose(res.x, [1.0, 1.0], atol=1e-6))
+    (True, True)
+
+    See the chapter 'Optimization'.
+    """
+    check_callable(fun, "fun")
+    check_callable(grad, "grad")
+    x = _as_x0(x0)
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    tol = check_positive(tol, "tol", allow_zero=True)
+    _check_callback(callback)
+    n = x.size
+    H = np.eye(n)
+    rec = _Recorder()
+    with np.errstate(over="ignore", invalid="ignore"):
+        f = _scalar(fun(x.copy()), "fun")
+        g = _vector(grad(x.copy()), n, "grad")
+        nfev = njev = 1
+        nit = 0
+        rec.record(x, f, g, 0)
+        status, message = MAX_ITER, ""
+        if not _finite(f, g):
+            status, message = DIVERGED, _diverged_message(0, f, g, None) + " (at x0)"
+        elif _inf_norm(g) <= tol:
+            status, message = CONVERGED, f"Converged: the gradient norm is at most tol = {tol:g} at x0."
+        updated = False
+        while status == MAX_ITER and nit < max_iter:
+            direction = -H @ g
+            if not g @ direction < 0:  # H lost positive definiteness to rounding: restart
+                H = np.eye(n)
+                direction = -g
+            # Before H carries curvature information, a first trial step of unit length.
+            initial_step = 1.0 if updated else min(1.0, 1.0 / float(np.linalg.norm(g)))
+            ls = _line_search(fun, grad, x, direction, f, g, c1=1e-4, c2=0.9, max_iter=30,
+                              initial_step=initial_step)
+            nfev += ls.nfev
+            njev += ls.njev
+            if not ls.success:
+                status = LINE_SEARCH_FAILED
+                message = (f"The line search failed at iteration {nit + 1}: {ls.message}. The gradient norm "
+                           f"is {_inf_norm(g):.3g} (tol = {tol:g}).")
+                break
+            s = ls.step * direction
+            x = x + s
+            y = ls.jac - g
+            f, g = ls.fun, ls.jac
+            nit += 1
+            rec.record(x, f, g, nit)
+            if not _finite(f, g):
+                status, message = DIVERGED, _diverged_message(nit, f, g, None)
+                break
+            if _call_callback(callback, x, f, g, nit):
+                status, message = CALLBACK_STOP, _callback_message(nit)
+                break
+            if _inf_norm(g) <= tol:
+                status = CONVERGED
+                message = f"Converged: the gradient norm is at most tol = {tol:g} after {nit} iterations."
+                break
+            ys = float(y @ s)
+            if ys > 0:
+                if not updated:
+                    H = (ys / float(y @ y)) * np.eye(n)
+                    updated = True
+                rho = 1.0 / ys
+                Hy = H @ y
+                H = H + (rho * rho * (ys + float(y @ Hy))) * np.outer(s, s) - rho * (np.outer(Hy, s) + np.outer(s, Hy))
+        if status == MAX_ITER:
+            message = (f"Stopped after max_iter = {max_iter} iterations; the gradient norm "
+                       f"{_inf_norm(g):.3g} is still above tol = {tol:g}.")
+    result = rec.result(x, f, g, nit=nit, status=status, message=message, nfev=nfev, njev=njev)
+    result["hess_inv"] = H
+    return result
