@@ -1,0 +1,28 @@
+"""Pages of the book, read from _toc.yml (shared by the book tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = ROOT / "_build" / "html"
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+    for part in toc.get("parts", []):
+        pages += [entry["file"] for entry in part.get("chapters", [])]
+    return pages
+
+
+def chapter_pages() -> list[str]:
+    """Pages that are notebooks (chapters), in table-of-contents order."""
+    chapters = []
+    for page in toc_pages():
+        text = (ROOT / f"{page}.md").read_text(encoding="utf-8")
+        if text.startswith("---") and "kernelspec:" in text.split("---", 2)[1]:
+            chapters.append(page)
+    return chapters
