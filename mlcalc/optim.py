@@ -948,6 +948,171 @@ for _function in (gradient_descent, momentum, nesterov, adagrad, rmsprop, adam):
 del _function
 
 
+def sgd(fun: Callable[..., float], grad: Callable[..., np.ndarray], x0: Any, data: Any, *,
+        learning_rate: float = 0.01, batch_size: int = 32, epochs: int = 10,
+        rng: np.random.Generator, shuffle: bool = True, callback: Callable | None = None,
+        optimizer: Optimizer | None = None) -> OptimizeResult:
+    r"""Minimize an average loss over a data set by mini-batch stochastic gradient descent.
+
+    The loss is an average over :math:`n` examples,
+    :math:`L(x) = \frac1n \sum_i \ell(x; d_i)`. Each epoch visits the examples
+    once, in a fresh random order (``shuffle=True``), in mini-batches
+    :math:`B` of ``batch_size`` examples, and after each batch updates
+
+    .. math::
+
+        x \leftarrow x - \eta\, \nabla L_B(x), \qquad
+        L_B(x) = \frac{1}{|B|} \sum_{i \in B} \ell(x; d_i),
+
+    an unbiased but noisy estimate of the full gradient (the last batch of an
+    epoch may be smaller). With ``optimizer`` the update is that optimizer's
+    rule (momentum, Adam, ...) applied to the mini-batch gradients.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x, *batch) -> float``, the average loss over a batch (called on
+        the full data set once per epoch, for the history).
+    grad : callable
+        ``grad(x, *batch) -> array``, its gradient.
+    x0 : float or array_like
+        Starting point (a scalar is a 1-element vector).
+    data : tuple of numpy.ndarray
+        Arrays sharing their first dimension, the examples, e.g. ``(X, y)``;
+        a batch is the tuple of the same rows of each. A single array is
+        treated as ``(array,)``.
+    learning_rate : float
+        :math:`\eta > 0` of plain SGD; ignored when ``optimizer`` is given
+        (an optimizer carries its own learning rate).
+    batch_size : int
+        Examples per mini-batch (at least 1; capped at the data size).
+    epochs : int
+        Passes over the data.
+    rng : numpy.random.Generator
+        The source of the shuffling, required so that a run is reproducible
+        (``numpy.random.default_rng(seed)``).
+    shuffle : bool
+        Shuffle the examples at the start of every epoch; with ``False`` the
+        batches are consecutive rows, in the same order every epoch.
+    callback : callable, optional
+        Called after every epoch with an :class:`OptimizeResult` holding
+        ``x, fun, jac`` (full-data loss and gradient), ``nit`` (updates so
+        far) and ``epoch``; raising ``StopIteration`` stops the run (status 3).
+    optimizer : Optimizer, optional
+        An :class:`SGD`, :class:`Momentum`, :class:`AdaGrad`, :class:`RMSProp`
+        or :class:`Adam` instance; it is :meth:`~Optimizer.reset` first.
+        By default ``SGD(learning_rate)``.
+
+    Returns
+    -------
+    OptimizeResult
+        ``nit`` counts the updates (mini-batches), ``nfev`` and ``njev`` the
+        calls of ``fun`` and ``grad`` (batch and full-data), ``epochs`` the
+        completed epochs. The ``history`` has one record per epoch (plus
+        ``x0``): the full-data loss and gradient norm, with
+        ``history.iteration`` the update count at each record. SGD has no
+        convergence test, so running all epochs is its normal end: status 1,
+        ``success=True``. A non-finite loss or gradient stops the run (status
+        2, ``success=False``), as does the callback (status 3).
+
+    Examples
+    --------
+    Least squares :math:`\min_w \frac1n \|Xw - y\|^2` on exact data:
+
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 2)); y = X @ np.array([2.0, -1.0])
+    >>> loss = lambda w, X, y: float(np.mean((X @ w - y) ** 2))
+    >>> grad = lambda w, X, y: 2 * X.T @ (X @ w - y) / len(y)
+    >>> res = sgd(loss, grad, np.zeros(2), (X, y), learning_rate=0.1, batch_size=20, epochs=20, rng=rng)
+    >>> res.success, res.nit, res.history.fun.shape
+    (True, 200, (21,))
+    >>> np.round(res.x, 4)
+    array([ 2., -1.])
+
+    See the chapter 'Calculus in deep learning'.
+    """
+    check_callable(fun, "fun")
+    check_callable(grad, "grad")
+    x = _as_x0(x0)
+    if isinstance(data, np.ndarray):
+        data = (data,)
+    if not isinstance(data, (tuple, list)) or len(data) == 0:
+        raise TypeError(f"data must be a non-empty tuple of arrays such as (X, y), got {type(data).__name__}")
+    data = tuple(np.asarray(a) for a in data)
+    if any(a.ndim == 0 for a in data):
+        raise ValueError("data must hold arrays with a first dimension (one row per example), got a scalar")
+    n_examples = len(data[0])
+    lengths = [len(a) for a in data]
+    if any(length != n_examples for length in lengths):
+        raise ValueError(f"data arrays must have the same length (first dimension), got lengths {lengths}")
+    if n_examples == 0:
+        raise ValueError("data must contain at least one example")
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, e.g. numpy.random.default_rng(0); "
+                        f"got {type(rng).__name__}")
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"shuffle must be True or False, got {type(shuffle).__name__}")
+    _check_callback(callback)
+    if optimizer is None:
+        optimizer = SGD(learning_rate)
+    elif not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an mlcalc.optim optimizer such as Adam(), got {type(optimizer).__name__}")
+    else:
+        optimizer.reset()
+    rate = optimizer.learning_rate
+    rec = _Recorder()
+    with np.errstate(over="ignore", invalid="ignore"):
+        f = _scalar(fun(x.copy(), *data), "fun")
+        g = _vector(grad(x.copy(), *data), x.size, "grad")
+        nfev = njev = 1
+        nit = 0
+        epoch = 0
+        rec.record(x, f, g, 0)
+        status, message = MAX_ITER, ""
+        if not _finite(f, g):
+            status, message = DIVERGED, _diverged_message(0, f, g, None) + " (at x0)"
+        while status == MAX_ITER and epoch < epochs:
+            order = rng.permutation(n_examples) if shuffle else np.arange(n_examples)
+            for start in range(0, n_examples, batch_size):
+                rows = order[start:start + batch_size]
+                g_batch = _vector(grad(x.copy(), *(a[rows] for a in data)), x.size, "grad")
+                njev += 1
+                if not np.all(np.isfinite(g_batch)):
+                    status = DIVERGED
+                    message = (f"Diverged in epoch {epoch + 1} at update {nit + 1}: the mini-batch gradient "
+                               f"is not finite. The learning rate {rate:g} is likely too large; try a smaller one.")
+                    break
+                optimizer.step([x], [g_batch])
+                nit += 1
+            if status != DIVERGED:
+                epoch += 1
+            # The full-data loss and gradient at the current x, for the history and the result.
+            f = _scalar(fun(x.copy(), *data), "fun")
+            g = _vector(grad(x.copy(), *data), x.size, "grad")
+            nfev += 1
+            njev += 1
+            rec.record(x, f, g, nit)
+            if status == DIVERGED:
+                break
+            if not _finite(f, g):
+                status = DIVERGED
+                message = (f"Diverged in epoch {epoch} (after {nit} updates): the loss or gradient on the full "
+                           f"data is not finite (loss = {f}). The learning rate {rate:g} is likely too large; "
+                           f"try a smaller one.")
+                break
+            if _call_callback(callback, x, f, g, nit, epoch=epoch):
+                status, message = CALLBACK_STOP, f"Stopped by the callback (it raised StopIteration) after epoch {epoch}."
+                break
+        if status == MAX_ITER:
+            message = f"Completed {epochs} epochs ({nit} updates); full-data loss {f:.6g}."
+    result = rec.result(x, f, g, nit=nit, status=status, message=message, nfev=nfev, njev=njev)
+    result["success"] = status == MAX_ITER
+    result["epochs"] = epoch
+    return result
+
+
 # ---------------------------------------------------------------------------
 # Newton's method
 # ---------------------------------------------------------------------------
@@ -1372,7 +1537,8 @@ def line_search(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray],
 
 
 def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray], x0: Any, *,
-         max_iter: int = 1000, tol: float = 1e-6, callback: Callable | None = None) -> OptimizeResult:
+         max_iter: int = 1000, tol: float = 1e-6, callback: Callable | None = None,
+         hess_inv0: Any = None) -> OptimizeResult:
     r"""Minimize ``fun`` by the BFGS quasi-Newton method.
 
     BFGS keeps an approximation :math:`H_k` of the *inverse* Hessian, moves
@@ -1387,12 +1553,23 @@ def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
         H_{k+1} = (I - \rho_k s_k y_k^\top)\, H_k\, (I - \rho_k y_k s_k^\top)
                   + \rho_k s_k s_k^\top, \qquad \rho_k = \frac{1}{y_k^\top s_k}.
 
-    :math:`H_0 = I` for the first step; before the first update it is rescaled
-    to :math:`\frac{y_0^\top s_0}{y_0^\top y_0} I` (Nocedal and Wright,
-    eq. 6.20), so that it has the size of the true inverse Hessian. The
-    update keeps :math:`H` positive definite when :math:`y_k^\top s_k > 0`,
-    which the Wolfe conditions guarantee; should rounding break it, the update
-    is skipped.
+    By default :math:`H_0 = I` for the first step (tried with a step of unit
+    length), and before the first update :math:`H_0` is rescaled to
+    :math:`\frac{y_0^\top s_0}{y_0^\top y_0} I` (Nocedal and Wright,
+    eq. 6.20), an estimate of the size of the inverse Hessian along the first
+    step. This makes the iterates independent of the units of the loss:
+    minimizing :math:`c f` for any :math:`c > 0` takes the same steps.
+    ``scipy.optimize.minimize(method="BFGS")`` keeps :math:`H_0 = I`
+    unscaled instead; pass ``hess_inv0=np.eye(n)`` to do the same. Which one
+    needs fewer iterations depends on the problem: :math:`I` is a good start
+    when the Hessian's eigenvalues are near or above 1 (BFGS corrects a too
+    large :math:`H` faster than a too small one), the scaled start when they
+    are far below 1.
+
+    The update keeps :math:`H` positive definite when
+    :math:`y_k^\top s_k > 0`, which the Wolfe conditions guarantee; should
+    rounding break it, the update is skipped. After the first step, every
+    line search first tries :math:`\alpha = 1`.
 
     Parameters
     ----------
@@ -1409,6 +1586,9 @@ def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
         (scipy's ``gtol`` with its default norm).
     callback : callable, optional
         As in :func:`gradient_descent`.
+    hess_inv0 : array_like, optional
+        A symmetric positive definite starting inverse Hessian, used as given
+        (no rescaling); by default the scaled identity described above.
 
     Returns
     -------
@@ -1432,7 +1612,15 @@ def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
     tol = check_positive(tol, "tol", allow_zero=True)
     _check_callback(callback)
     n = x.size
-    H = np.eye(n)
+    if hess_inv0 is None:
+        H, scale_first_update = np.eye(n), True
+    else:
+        H = as_float_array(hess_inv0, "hess_inv0", ndim=2)
+        if H.shape != (n, n):
+            raise ValueError(f"hess_inv0 must have shape ({n}, {n}) to match x0, got {H.shape}")
+        if not np.allclose(H, H.T) or not _is_positive_definite(H):
+            raise ValueError("hess_inv0 must be symmetric positive definite")
+        H, scale_first_update = H.copy(), False
     rec = _Recorder()
     with np.errstate(over="ignore", invalid="ignore"):
         f = _scalar(fun(x.copy()), "fun")
@@ -1445,14 +1633,13 @@ def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
             status, message = DIVERGED, _diverged_message(0, f, g, None) + " (at x0)"
         elif _inf_norm(g) <= tol:
             status, message = CONVERGED, f"Converged: the gradient norm is at most tol = {tol:g} at x0."
-        updated = False
         while status == MAX_ITER and nit < max_iter:
             direction = -H @ g
             if not g @ direction < 0:  # H lost positive definiteness to rounding: restart
-                H = np.eye(n)
+                H, scale_first_update = np.eye(n), True
                 direction = -g
-            # Before H carries curvature information, a first trial step of unit length.
-            initial_step = 1.0 if updated else min(1.0, 1.0 / float(np.linalg.norm(g)))
+            # The unscaled identity knows nothing of the loss's scale: first try a step of unit length.
+            initial_step = min(1.0, 1.0 / float(np.linalg.norm(g))) if scale_first_update else 1.0
             ls = _line_search(fun, grad, x, direction, f, g, c1=1e-4, c2=0.9, max_iter=30,
                               initial_step=initial_step)
             nfev += ls.nfev
@@ -1480,9 +1667,9 @@ def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
                 break
             ys = float(y @ s)
             if ys > 0:
-                if not updated:
+                if scale_first_update:
                     H = (ys / float(y @ y)) * np.eye(n)
-                    updated = True
+                    scale_first_update = False
                 rho = 1.0 / ys
                 Hy = H @ y
                 H = H + (rho * rho * (ys + float(y @ Hy))) * np.outer(s, s) - rho * (np.outer(Hy, s) + np.outer(s, Hy))
