@@ -20,7 +20,7 @@ from ._validation import (as_float_array, check_callable, check_choice, check_in
                           check_real)
 
 __all__ = ["new_figure", "label_axes", "function_with_tangent", "secant_to_tangent", "step_error_curve",
-           "area_under_curve", "riemann_rectangles", "convergence_plot"]
+           "area_under_curve", "riemann_rectangles", "convergence_plot", "epsilon_delta_window"]
 
 DEFAULT_FIGSIZE = (6.4, 4.0)
 
@@ -565,3 +565,97 @@ def convergence_plot(n: Any, errors: Mapping[str, Any], *, ax: Axes | None = Non
         ax.xaxis.set_minor_formatter(NullFormatter())
     label_axes(ax, title=title, xlabel=xlabel, ylabel=ylabel, legend=True)
     return fig, slopes
+
+
+# --- Chapter "Limits and continuity" --------------------------------------------
+
+def epsilon_delta_window(f: Callable[[Any], Any], a: float, L: float, epsilon: float,
+                         delta: float | None = None, *, interval: tuple[float, float] | None = None,
+                         ylim: tuple[float, float] | None = None, ax: Axes | None = None,
+                         n_points: int = 800, title: str | None = None) -> Figure:
+    """Draw the epsilon-delta picture of :math:`\\lim_{x \\to a} f(x) = L`.
+
+    A horizontal band of height :math:`2\\varepsilon` around :math:`L` and a
+    vertical window of width :math:`2\\delta` around :math:`a`: the definition
+
+    .. math::
+
+        0 < |x - a| < \\delta \\implies |f(x) - L| < \\varepsilon
+
+    says that the part of the graph above the window (drawn thicker) stays
+    inside the band.
+
+    Parameters
+    ----------
+    f : callable
+        The function; called on a numpy array, or point by point if it only
+        takes scalars. Points where it is undefined are left out.
+    a, L : float
+        The point and the limit.
+    epsilon : float
+        Half the height of the band; positive.
+    delta : float, optional
+        Half the width of the window; by default the largest one that works,
+        from :func:`mlcalc.limits.epsilon_delta`. Zero draws no window.
+    interval : (float, float), optional
+        The x-range drawn; by default :math:`a \\pm 1`.
+    ylim : (float, float), optional
+        Fixed y-limits (keep them fixed across the frames of a slider).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure by default.
+    n_points : int, optional
+        Number of sample points of the curve (an even number never samples
+        the centre of a symmetric interval, where ``f`` may be undefined).
+    title : str, optional
+        By default states :math:`\\varepsilon` and :math:`\\delta`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    See the chapter "Limits and continuity".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fig = epsilon_delta_window(lambda x: x**2, 1.0, 1.0, 0.5)
+    >>> ax = fig.axes[0]
+    >>> ax.get_title()
+    'Band $L \\\\pm \\\\varepsilon$ with $\\\\varepsilon = 0.5$: $\\\\delta = 0.2247$ works'
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    """
+    from .limits import epsilon_delta
+
+    check_callable(f, "f")
+    a = check_real(a, "a")
+    L = check_real(L, "L")
+    epsilon = check_positive(epsilon, "epsilon")
+    n_points = check_int(n_points, "n_points", minimum=2)
+    if interval is None:
+        interval = (a - 1.0, a + 1.0)
+    lo, hi = check_interval(*interval, names=("interval[0]", "interval[1]"))
+    if not lo < a < hi:
+        raise ValueError(f"interval must contain a={a}, got ({lo}, {hi})")
+    if delta is None:
+        delta = epsilon_delta(f, a, L, epsilon, delta_max=max(a - lo, hi - a))
+    delta = check_positive(delta, "delta", allow_zero=True)
+    x = np.linspace(lo, hi, n_points)
+    y = _evaluate_on_grid(f, x, strict=False)
+    fig, ax = _figure_and_axes(ax)
+    ax.axhspan(L - epsilon, L + epsilon, color="C1", alpha=0.2,
+               label="band $L \\pm \\varepsilon$")
+    if delta > 0:
+        ax.axvspan(a - delta, a + delta, color="C2", alpha=0.2, label="window $a \\pm \\delta$")
+    ax.plot(x, y, color="C0", label="$f(x)$")
+    inside = np.abs(x - a) < delta
+    ax.plot(x, np.where(inside, y, np.nan), color="C0", linewidth=3.5, label="_graph over the window")
+    ax.axhline(L, color="C1", linestyle="--", linewidth=1)
+    ax.axvline(a, color="gray", linestyle=":", linewidth=1)
+    ax.plot([a], [L], "o", markerfacecolor="white", markeredgecolor="black", label="_limit point")
+    ax.set_xlim(lo, hi)
+    if ylim is not None:
+        ax.set_ylim(*check_interval(*ylim, names=("ylim[0]", "ylim[1]")))
+    default = (f"Band $L \\pm \\varepsilon$ with $\\varepsilon = {epsilon:.3g}$: "
+               + (f"$\\delta = {delta:.4g}$ works" if delta > 0 else "no $\\delta$ works"))
+    label_axes(ax, title=title or default, xlabel="$x$", ylabel="$f(x)$", legend=True)
+    return fig

@@ -242,3 +242,30 @@ def test_result_is_a_readable_record():
     assert isinstance(result, LimitEstimate)
     assert str(result) == result.reason and "settle at 1" in result.reason
     assert result.table.left is not None and len(result.table) == 18
+
+
+# --- the figure mlcalc.plot.epsilon_delta_window --------------------------------------------
+
+def test_epsilon_delta_window_draws_band_and_window():
+    import matplotlib.pyplot as plt
+
+    from mlcalc.plot import epsilon_delta_window
+
+    fig = epsilon_delta_window(lambda t: t * t, 1.0, 1.0, 0.5, interval=(0.0, 2.0), ylim=(-1.0, 4.0))
+    ax = fig.axes[0]
+    band, window = ax.patches[:2]
+    band_y = band.get_xy()[:, 1] if hasattr(band, "get_xy") else None
+    assert band_y is not None and (band_y.min(), band_y.max()) == pytest.approx((0.5, 1.5))
+    window_x = window.get_xy()[:, 0]
+    expected_delta = math.sqrt(1.5) - 1  # the closed form, not our own epsilon_delta
+    assert (window_x.min(), window_x.max()) == pytest.approx((1 - expected_delta, 1 + expected_delta), abs=1e-9)
+    assert ax.get_ylim() == (-1.0, 4.0)
+    assert {"band $L \\pm \\varepsilon$", "window $a \\pm \\delta$", "$f(x)$"} <= set(ax.get_legend_handles_labels()[1])
+    plt.close(fig)
+
+
+def test_epsilon_delta_window_rejects_an_interval_without_a():
+    from mlcalc.plot import epsilon_delta_window
+
+    with pytest.raises(ValueError, match="interval"):
+        epsilon_delta_window(math.sin, 3.0, 0.0, 0.1, interval=(-1.0, 1.0))
