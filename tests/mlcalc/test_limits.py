@@ -254,11 +254,11 @@ def test_epsilon_delta_window_draws_band_and_window():
     fig = epsilon_delta_window(lambda t: t * t, 1.0, 1.0, 0.5, interval=(0.0, 2.0), ylim=(-1.0, 4.0))
     ax = fig.axes[0]
     band, window = ax.patches[:2]
-    band_y = band.get_xy()[:, 1] if hasattr(band, "get_xy") else None
-    assert band_y is not None and (band_y.min(), band_y.max()) == pytest.approx((0.5, 1.5))
-    window_x = window.get_xy()[:, 0]
+    # axhspan/axvspan give rectangles in data coordinates along their spanned axis.
+    assert (band.get_y(), band.get_y() + band.get_height()) == pytest.approx((0.5, 1.5))
     expected_delta = math.sqrt(1.5) - 1  # the closed form, not our own epsilon_delta
-    assert (window_x.min(), window_x.max()) == pytest.approx((1 - expected_delta, 1 + expected_delta), abs=1e-9)
+    assert (window.get_x(), window.get_x() + window.get_width()) == pytest.approx(
+        (1 - expected_delta, 1 + expected_delta), abs=1e-9)
     assert ax.get_ylim() == (-1.0, 4.0)
     assert {"band $L \\pm \\varepsilon$", "window $a \\pm \\delta$", "$f(x)$"} <= set(ax.get_legend_handles_labels()[1])
     plt.close(fig)
