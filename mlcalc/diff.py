@@ -42,7 +42,7 @@ _EPS = float(np.finfo(float).eps)
 # t_k * max(log(1 + |x|), 1) with t_k = _LARGEST_STEP / 2**k, down to about
 # eps**(1/(n+2)), and extrapolated over _TERMS[power] consecutive steps.
 _LARGEST_STEP = 0.5
-_TERMS = {1: 4, 2: 3}  # one-sided: error O(h^5) after extrapolation; central: O(h^8)
+_TERMS = {1: 4, 2: 2}  # one-sided: error O(h^5) after extrapolation; central: O(h^6)
 
 # The complex step has no cancellation, so its step can be absurdly small.
 _COMPLEX_STEP = 1e-20
@@ -159,9 +159,8 @@ def _extrapolate(quotient: Callable[[np.ndarray], np.ndarray], scale: np.ndarray
             factor = 2.0 ** (power * j)
             table = (factor * table[1:] - table[:-1]) / (factor - 1.0)
         change = np.abs(np.diff(table, axis=0))
-        change = np.where(np.isnan(change), np.inf, change)
+        change = np.where(np.isnan(change), np.inf, change)  # NaN: f undefined at some step
         error = np.maximum(np.concatenate([change[:1], change]), np.concatenate([change, change[-1:]]))
-        error = np.where(np.isfinite(table), error, np.inf)
     pick = np.argmin(error, axis=0)[None]
     return np.take_along_axis(table, pick, axis=0)[0], np.take_along_axis(error, pick, axis=0)[0]
 
