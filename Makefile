@@ -53,8 +53,10 @@ serve: ## Serve the built book on http://localhost:$(PORT)
 	@echo "Serving the book at http://localhost:$(PORT)/ (Ctrl-C to stop)"
 	@cd _build/html && $(PYTHON) -m http.server $(PORT) --bind 127.0.0.1
 
-lab: $(STAMP) ## Open JupyterLab on the chapters (widgets enabled)
-	@$(BIN)/jupyter lab --notebook-dir=. book/
+lab: $(STAMP) ## Open JupyterLab on the chapters (widgets enabled; chapters open as notebooks)
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@cp tools/lab/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	@$(BIN)/jupyter lab --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root) book/
 
 release: $(STAMP) ## Regenerate exercises/ (student versions) from solutions/
 	@$(BIN)/python tools/release.py
@@ -62,6 +64,9 @@ release: $(STAMP) ## Regenerate exercises/ (student versions) from solutions/
 test: $(STAMP) $(VENDOR_STAMP) ## Run the whole test suite (builds the book first)
 	@$(BIN)/python tools/build_book.py
 	@$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+
+bench: $(STAMP) ## Print the benchmarks: mlcalc against scipy, autograd and scikit-learn, side by side
+	@$(BIN)/python -m bench
 
 clean: ## Remove build output, grading work folders and the vendored assets (keeps .venv)
 	rm -rf _build _vendor _grading .pytest_cache .hypothesis

@@ -41,6 +41,7 @@ def main() -> int:
         if extra.is_dir() and extra.name != "__pycache__":
             shutil.copytree(extra, source / "book" / extra.name)
     (source / "_vendor").symlink_to(ROOT / "_vendor")
+    shutil.copytree(ROOT / "tools" / "sphinx", source / "tools" / "sphinx")
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["execute"]["cache"] = str(work / "jupyter_cache")
     (source / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
