@@ -1192,6 +1192,17 @@ def newton(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
     >>> bool(abs(res.x[0] - np.log(2)) < 1e-12)
     True
 
+    Without a line search Newton's method is attracted to any stationary
+    point, here the maximum of :math:`x^4/4 - x^2/2` at 0:
+
+    >>> f = lambda x: float(x[0] ** 4 / 4 - x[0] ** 2 / 2)
+    >>> grad, hess = (lambda x: x ** 3 - x), (lambda x: 3 * x ** 2 - 1)
+    >>> res = newton(f, grad, 0.2, hess=hess)
+    >>> bool(abs(res.x[0]) < 1e-12), res.message.split(": ")[-1]
+    (True, 'this stationary point may be a saddle point or a maximum, not a minimum.')
+    >>> round(float(newton(f, grad, 0.2, hess=hess, line_search=True).x[0]), 8)
+    1.0
+
     See the chapter 'Optimization'.
     """
     check_callable(fun, "fun")
@@ -1259,6 +1270,13 @@ def newton(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
         if status == MAX_ITER:
             message = (f"Stopped after max_iter = {max_iter} iterations; the gradient norm "
                        f"{_inf_norm(g):.3g} is still above tol = {tol:g}.")
+        if status == CONVERGED:
+            # Newton's method finds stationary points; say so when this one is not a minimum.
+            H = _square(hess(x.copy()), n, "hess")
+            nhev += 1
+            if not _is_positive_definite(H):
+                message += (" The Hessian there is not positive definite: this stationary point may be a "
+                            "saddle point or a maximum, not a minimum.")
     return rec.result(x, f, g, nit=nit, status=status, message=message, nfev=nfev, njev=njev, nhev=nhev)
 
 
@@ -1405,6 +1423,14 @@ def _line_search(fun: Callable, grad: Callable, x: np.ndarray, direction: np.nda
     def curvature_holds(da: float) -> bool:
         return abs(da) <= -c2 * slope0
 
+    # Near a minimum the decrease c1*alpha*slope0 falls below the rounding error of the loss and the
+    # sufficient-decrease test becomes a coin toss. Then accept the approximate Wolfe conditions of
+    # Hager and Zhang (2005), which use only slopes: c2*slope0 <= slope <= (1 - 2*c1)*|slope0|.
+    rounding_band = 1e-10 * abs(f0)
+
+    def approximately_wolfe(fa: float, da: float) -> bool:
+        return bool(np.isfinite(fa) and fa <= f0 + rounding_band and c2 * slope0 <= da <= -(1 - 2 * c1) * slope0)
+
     def done(alpha: float, fa: float, ga: np.ndarray, success: bool, message: str) -> LineSearchResult:
         return LineSearchResult(step=float(alpha), fun=float(fa), jac=ga, nfev=counts["nfev"],
                                 njev=counts["nfev"], success=success, message=message)
@@ -1426,6 +1452,9 @@ def _line_search(fun: Callable, grad: Callable, x: np.ndarray, direction: np.nda
             if alpha is None or not left + 0.1 * width <= alpha <= right - 0.1 * width:
                 alpha = 0.5 * (a_lo + a_hi)
             fa, ga, da = trial(alpha)
+            if approximately_wolfe(fa, da) and (armijo_fails(alpha, fa) or fa >= f_lo):
+                return done(alpha, fa, ga, True, "the approximate Wolfe conditions hold (the loss is flat "
+                            "to rounding level)")
             if armijo_fails(alpha, fa) or fa >= f_lo:
                 hi = (alpha, fa, da)
             else:
@@ -1443,6 +1472,9 @@ def _line_search(fun: Callable, grad: Callable, x: np.ndarray, direction: np.nda
     while counts["nfev"] < max_iter:
         fa, ga, da = trial(alpha)
         if armijo_fails(alpha, fa) or (counts["nfev"] > 1 and fa >= previous[1]):
+            if approximately_wolfe(fa, da):
+                return done(alpha, fa, ga, True, "the approximate Wolfe conditions hold (the loss is flat "
+                            "to rounding level)")
             return zoom(previous, (alpha, fa, da))
         if curvature_holds(da):
             return done(alpha, fa, ga, True, "the strong Wolfe conditions hold")
@@ -1470,7 +1502,12 @@ def line_search(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray],
 
     The search doubles the trial step until it brackets an acceptable one, then
     shrinks the bracket by safeguarded cubic interpolation (Nocedal and
-    Wright, *Numerical Optimization*, Algorithms 3.5 and 3.6).
+    Wright, *Numerical Optimization*, Algorithms 3.5 and 3.6). Where the
+    loss is flat to rounding level (within :math:`10^{-10}|\phi(0)|`), so that
+    the first condition cannot be checked reliably, a step satisfying the
+    approximate Wolfe conditions of Hager and Zhang (2005),
+    :math:`c_2\,\phi'(0) \le \phi'(\alpha) \le (2c_1 - 1)\,\phi'(0)`, is
+    accepted instead.
 
     Parameters
     ----------
@@ -1638,8 +1675,9 @@ def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
             if not g @ direction < 0:  # H lost positive definiteness to rounding: restart
                 H, scale_first_update = np.eye(n), True
                 direction = -g
-            # The unscaled identity knows nothing of the loss's scale: first try a step of unit length.
-            initial_step = min(1.0, 1.0 / float(np.linalg.norm(g))) if scale_first_update else 1.0
+            # The unscaled identity knows nothing of the loss's scale: first try a step of unit length
+            # (which keeps the iterates independent of the loss's units).
+            initial_step = 1.0 / float(np.linalg.norm(g)) if scale_first_update else 1.0
             ls = _line_search(fun, grad, x, direction, f, g, c1=1e-4, c2=0.9, max_iter=30,
                               initial_step=initial_step)
             nfev += ls.nfev
