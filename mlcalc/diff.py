@@ -83,23 +83,28 @@ def _as_values(out: Any, shape: tuple[int, ...], *, complex_ok: bool) -> np.ndar
     return values if complex_ok else values.astype(float)
 
 
-def _call_elementwise(f: Callable, points: np.ndarray, *, complex_ok: bool = False) -> np.ndarray:
-    """Evaluate ``f`` at every entry of ``points``: vectorised if ``f`` allows it, else point by point.
+def _call_elementwise(f: Callable, *coordinates: np.ndarray, complex_ok: bool = False) -> np.ndarray:
+    """Evaluate ``f`` entry by entry over arrays of one shape: ``f(x)``, or ``f(x, y)`` for two arrays.
 
-    Shared by :mod:`mlcalc.integrate`.
+    Vectorised if ``f`` allows it; a function that returns one number for
+    arrays (a constant) or fails on them (``math.sin``) is called point by
+    point. Shared by :mod:`mlcalc.integrate`.
     """
-    scalar = complex if np.iscomplexobj(points) else float
-    if points.ndim == 0:
-        return _as_values(f(scalar(points)), (), complex_ok=complex_ok)
+    shape = coordinates[0].shape
+    scalar = complex if np.iscomplexobj(coordinates[0]) else float
+    if not shape:
+        return _as_values(f(*(scalar(c) for c in coordinates)), (), complex_ok=complex_ok)
     try:
-        out = f(points)
+        out = f(*coordinates)
         vectorised = np.ndim(out) != 0
     except TypeError:  # e.g. math.sin(array)
         vectorised = False
     if not vectorised:  # a constant, or a function written for single numbers
-        out = [_as_values(f(scalar(p)), (), complex_ok=complex_ok) for p in points.ravel()]
-        out = np.array(out).reshape(points.shape)
-    return _as_values(out, points.shape, complex_ok=complex_ok)
+        flat = [c.ravel() for c in coordinates]
+        out = [_as_values(f(*(scalar(c[k]) for c in flat)), (), complex_ok=complex_ok)
+               for k in range(flat[0].size)]
+        out = np.array(out).reshape(shape)
+    return _as_values(out, shape, complex_ok=complex_ok)
 
 
 def _scalar_value(f: Callable, point: np.ndarray) -> float:
