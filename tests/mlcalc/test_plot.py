@@ -129,3 +129,9 @@ def test_step_error_curve_skips_exact_zeros():
 def test_bad_arguments_are_named(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_function_with_tangent_curve_label():
+    fig = function_with_tangent(lambda w: (w - 1.0) ** 2, 0.0, -2.0, interval=(-1, 3), curve_label="$L(w)$")
+    curve = line_labelled(fig.axes[0], "$L(w)$", exact=True)
+    np.testing.assert_allclose(curve.get_ydata(), (np.asarray(curve.get_xdata()) - 1.0) ** 2)
