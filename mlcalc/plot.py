@@ -118,7 +118,7 @@ def _figure_and_axes(ax: Axes | None) -> tuple[Figure, Axes]:
 
 def function_with_tangent(f: Callable[[np.ndarray], Any], x0: float, slope: float, *,
                           interval: tuple[float, float], ax: Axes | None = None, n_points: int = 400,
-                          title: str | None = None) -> Figure:
+                          title: str | None = None, curve_label: str = "$f(x)$") -> Figure:
     """Draw ``f`` on ``interval`` with its tangent line at ``x0``.
 
     The tangent is the line through :math:`(x_0, f(x_0))` with the given slope,
@@ -144,6 +144,8 @@ def function_with_tangent(f: Callable[[np.ndarray], Any], x0: float, slope: floa
         Number of sample points of the curve.
     title : str, optional
         Title; by default it states the point and the slope.
+    curve_label : str, optional
+        Legend entry of the curve, e.g. ``"$L(w)$"`` for a loss.
 
     Returns
     -------
@@ -167,7 +169,7 @@ def function_with_tangent(f: Callable[[np.ndarray], Any], x0: float, slope: floa
     x, y = _curve(f, interval, n_points)
     fig, ax = _figure_and_axes(ax)
     y0 = float(f(x0))
-    ax.plot(x, y, label="$f(x)$")
+    ax.plot(x, y, label=curve_label)
     ax.plot(x, y0 + slope * (x - x0), "--", label=f"tangent, slope {slope:.3g}")
     ax.plot([x0], [y0], "o", color="black", label="_point")
     pad = 0.1 * (np.ptp(y) or 1.0)
