@@ -1606,7 +1606,7 @@ def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
     The update keeps :math:`H` positive definite when
     :math:`y_k^\top s_k > 0`, which the Wolfe conditions guarantee; should
     rounding break it, the update is skipped. After the first step, every
-    line search first tries :math:`\alpha = 1`.
+    line search first tries :math:`\alpha = 1` (unless ``hess_inv0`` is given).
 
     Parameters
     ----------
@@ -1625,7 +1625,11 @@ def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
         As in :func:`gradient_descent`.
     hess_inv0 : array_like, optional
         A symmetric positive definite starting inverse Hessian, used as given
-        (no rescaling); by default the scaled identity described above.
+        (no rescaling); by default the scaled identity described above. As
+        such a matrix may be badly scaled, each line search then starts from
+        the step that would repeat the last decrease of the loss,
+        :math:`\min(1, 1.01 \cdot 2 (f_k - f_{k-1}) / \nabla f_k^\top p_k)`
+        (Nocedal and Wright, eq. 3.60), as scipy does.
 
     Returns
     -------
@@ -1658,6 +1662,8 @@ def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
         if not np.allclose(H, H.T) or not _is_positive_definite(H):
             raise ValueError("hess_inv0 must be symmetric positive definite")
         H, scale_first_update = H.copy(), False
+    user_start = hess_inv0 is not None
+    f_previous = None
     rec = _Recorder()
     with np.errstate(over="ignore", invalid="ignore"):
         f = _scalar(fun(x.copy()), "fun")
@@ -1675,9 +1681,17 @@ def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
             if not g @ direction < 0:  # H lost positive definiteness to rounding: restart
                 H, scale_first_update = np.eye(n), True
                 direction = -g
-            # The unscaled identity knows nothing of the loss's scale: first try a step of unit length
-            # (which keeps the iterates independent of the loss's units).
-            initial_step = 1.0 / float(np.linalg.norm(g)) if scale_first_update else 1.0
+            if scale_first_update:
+                # The identity knows nothing of the loss's scale: first try a step of unit length
+                # (which keeps the iterates independent of the loss's units).
+                initial_step = 1.0 / float(np.linalg.norm(g))
+            elif user_start and f_previous is not None:
+                # A user's H0 need not be scaled: guess the step from the last decrease (N&W eq. 3.60),
+                # capped at 1 so that the unit quasi-Newton step is still tried once H is good.
+                guess = 2.02 * (f - f_previous) / float(g @ direction)
+                initial_step = min(1.0, guess) if np.isfinite(guess) and guess > 0 else 1.0
+            else:
+                initial_step = 1.0
             ls = _line_search(fun, grad, x, direction, f, g, c1=1e-4, c2=0.9, max_iter=30,
                               initial_step=initial_step)
             nfev += ls.nfev
@@ -1690,6 +1704,7 @@ def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
             s = ls.step * direction
             x = x + s
             y = ls.jac - g
+            f_previous = f
             f, g = ls.fun, ls.jac
             nit += 1
             rec.record(x, f, g, nit)
