@@ -943,8 +943,9 @@ def adam(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
 
 
 for _function in (gradient_descent, momentum, nesterov, adagrad, rmsprop, adam):
-    _function.__doc__ = _function.__doc__.replace("{parameters}", _FIRST_ORDER_PARAMETERS).replace(
-        "{common}", _FIRST_ORDER_COMMON.strip("\n").lstrip())
+    if _function.__doc__:  # docstrings are absent under python -OO
+        _function.__doc__ = _function.__doc__.replace("{parameters}", _FIRST_ORDER_PARAMETERS).replace(
+            "{common}", _FIRST_ORDER_COMMON.strip("\n").lstrip())
 del _function
 
 
@@ -1151,10 +1152,11 @@ def newton(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
 
     With ``line_search=True`` the step length comes from :func:`line_search`
     (strong Wolfe conditions, first trial :math:`\alpha = 1`). When
-    :math:`H(x_k)` is not positive definite, the Newton direction need not
-    point downhill; this implementation then falls back to the steepest-descent
-    direction :math:`p_k = -\nabla f(x_k)` for that iteration (a simple choice;
-    modifying the Hessian, Nocedal and Wright section 3.4, is the refined one).
+    :math:`H(x_k)` is not positive definite (or is singular), the Newton
+    direction need not point downhill; this implementation then falls back to
+    the steepest-descent direction :math:`p_k = -\nabla f(x_k)` for that
+    iteration (a simple choice; modifying the Hessian, Nocedal and Wright
+    section 3.4, is the refined one).
 
     Parameters
     ----------
@@ -1179,9 +1181,11 @@ def newton(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
     Returns
     -------
     OptimizeResult
-        With ``nhev``, the number of Hessian evaluations. A Hessian that is
-        singular to working precision stops the run with status 5; a failed
-        line search with status 4.
+        With ``nhev``, the number of Hessian evaluations. Without a line
+        search, a Hessian that is singular to working precision stops the run
+        with status 5; with one, a failed line search stops it with status 4.
+        On convergence the message says whether the Hessian at ``x`` is
+        positive definite (a minimum) or not.
 
     Examples
     --------
@@ -1231,14 +1235,16 @@ def newton(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
         while status == MAX_ITER and nit < max_iter:
             H = _square(hess(x.copy()), n, "hess")
             nhev += 1
-            if _singular(H):
+            singular = _singular(H)
+            if singular and not line_search:
                 status = SINGULAR
                 message = (f"The Hessian is singular at iteration {nit} (x = {x}); the Newton step "
-                           f"H^-1 grad is undefined. Try another x0 or line_search=True.")
+                           f"H^-1 grad is undefined. Try another x0, or line_search=True (which then steps "
+                           f"along -grad).")
                 break
-            direction = np.linalg.solve(H, -g)
+            direction = -g if singular else np.linalg.solve(H, -g)
             if line_search:
-                if not (_is_positive_definite(H) and g @ direction < 0):
+                if singular or not (_is_positive_definite(H) and g @ direction < 0):
                     direction = -g
                 ls = _line_search(fun, grad, x, direction, f, g, c1=1e-4, c2=0.9, max_iter=30,
                                   initial_step=1.0)

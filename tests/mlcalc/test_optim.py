@@ -513,6 +513,16 @@ def test_newton_singular_hessian_stops_with_a_clear_message():
     assert "singular" in res.message
 
 
+def test_newton_with_line_search_steps_along_minus_gradient_where_hessian_is_singular():
+    f = lambda x: float(x[0] ** 2 + x[1] ** 4)  # Hessian diag(2, 12 x1^2): singular on x1 = 0
+    g = lambda x: np.array([2 * x[0], 4 * x[1] ** 3])
+    h = lambda x: np.diag([2.0, 12 * x[1] ** 2])
+    assert newton(f, g, [1.0, 0.0], hess=h).status == 5
+    res = newton(f, g, [1.0, 0.0], hess=h, line_search=True)
+    assert res.success and res.status == 0
+    assert_allclose(res.x, [0.0, 0.0], atol=1e-8)
+
+
 def test_newton_without_line_search_can_stop_at_a_maximum():
     f = lambda x: float(x[0] ** 4 / 4 - x[0] ** 2 / 2)
     g = lambda x: x**3 - x
