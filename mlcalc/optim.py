@@ -316,6 +316,10 @@ def _callback_message(nit: int) -> str:
     return f"Stopped by the callback (it raised StopIteration) after iteration {nit}."
 
 
+def _not_finite_at_x0(f: float) -> str:
+    return f"The loss or its gradient is not finite at x0 (loss = {f}); check fun, grad and x0."
+
+
 def _diverged_message(nit: int, f: float, g: np.ndarray, learning_rate: float | None) -> str:
     what = "loss" if not np.isfinite(f) else "gradient"
     text = f"Diverged at iteration {nit}: the {what} is not finite (loss = {f})."
@@ -675,7 +679,7 @@ def _run(fun: Callable, grad: Callable, x0: Any, optimizer: Optimizer, *, max_it
         rec.record(x, f, g, 0)
         nit = 0
         if not _finite(f, g):
-            status, message = DIVERGED, _diverged_message(0, f, g, None) + " (at x0)"
+            status, message = DIVERGED, _not_finite_at_x0(f)
         elif _inf_norm(g) <= tol:
             status, message = CONVERGED, f"Converged: the gradient norm is at most tol = {tol:g} at x0."
         else:
@@ -1073,7 +1077,7 @@ def sgd(fun: Callable[..., float], grad: Callable[..., np.ndarray], x0: Any, dat
         rec.record(x, f, g, 0)
         status, message = MAX_ITER, ""
         if not _finite(f, g):
-            status, message = DIVERGED, _diverged_message(0, f, g, None) + " (at x0)"
+            status, message = DIVERGED, _not_finite_at_x0(f)
         while status == MAX_ITER and epoch < epochs:
             order = rng.permutation(n_examples) if shuffle else np.arange(n_examples)
             for start in range(0, n_examples, batch_size):
@@ -1229,7 +1233,7 @@ def newton(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
         rec.record(x, f, g, 0)
         status, message = MAX_ITER, ""
         if not _finite(f, g):
-            status, message = DIVERGED, _diverged_message(0, f, g, None) + " (at x0)"
+            status, message = DIVERGED, _not_finite_at_x0(f)
         elif _inf_norm(g) <= tol:
             status, message = CONVERGED, f"Converged: the gradient norm is at most tol = {tol:g} at x0."
         while status == MAX_ITER and nit < max_iter:
@@ -1679,7 +1683,7 @@ def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
         rec.record(x, f, g, 0)
         status, message = MAX_ITER, ""
         if not _finite(f, g):
-            status, message = DIVERGED, _diverged_message(0, f, g, None) + " (at x0)"
+            status, message = DIVERGED, _not_finite_at_x0(f)
         elif _inf_norm(g) <= tol:
             status, message = CONVERGED, f"Converged: the gradient norm is at most tol = {tol:g} at x0."
         while status == MAX_ITER and nit < max_iter:

@@ -485,6 +485,17 @@ def test_newton_solves_a_quadratic_in_one_step():
     assert_allclose(res.x, np.linalg.solve(A, b), rtol=1e-10)
 
 
+def test_newton_one_dimensional_with_scalar_hessian():
+    res = newton(lambda x: float((x[0] - 3.0) ** 2), lambda x: 2 * (x - 3.0), 0.0, hess=lambda x: 2.0)
+    assert res.success and res.nit == 1 and res.x.shape == (1,)
+    assert res.x[0] == pytest.approx(3.0, abs=1e-15)
+
+
+def test_non_finite_loss_at_x0_is_reported():
+    res = gradient_descent(lambda x: float(np.log(x[0] - 1.0)), lambda x: 1.0 / (x - 1.0), 0.0)
+    assert res.status == 2 and res.nit == 0 and "x0" in res.message
+
+
 def test_newton_converges_quadratically():
     """e_{k+1} <= C e_k^2 near a minimum with Lipschitz Hessian; for exp(x) - 2x, C -> f'''/(2 f'') = 1/2."""
     f = lambda x: float(np.exp(x[0]) - 2 * x[0])
