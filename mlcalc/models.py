@@ -46,8 +46,6 @@ import warnings
 from typing import Any, Callable
 
 import numpy as np
-from scipy.special import expit
-
 from ._validation import (
     as_float_array,
     check_choice,
@@ -55,6 +53,7 @@ from ._validation import (
     check_positive,
     check_rng,
 )
+from .nn import sigmoid
 
 __all__ = [
     "ConvergenceWarning",
@@ -276,11 +275,11 @@ def _logistic_loss(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
 
 
 def _logistic_gradient(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return X.T @ (expit(X @ theta) - y) / X.shape[0]
+    return X.T @ (sigmoid(X @ theta) - y) / X.shape[0]
 
 
 def _logistic_hessian(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    p = expit(X @ theta)
+    p = sigmoid(X @ theta)
     return (X.T * (p * (1.0 - p))) @ X / X.shape[0]
 
 
@@ -301,7 +300,8 @@ def logistic_loss(theta: Any, X: Any, y: Any) -> float:
         \\qquad z = X\\theta,\\; \\sigma(z) = \\frac{1}{1 + e^{-z}} .
 
     The right-hand form is evaluated with ``numpy.logaddexp``, so large
-    :math:`|z|` neither overflows nor takes the logarithm of 0.
+    :math:`|z|` neither overflows nor takes the logarithm of 0. The sigmoid is
+    :func:`mlcalc.nn.sigmoid`.
 
     Examples
     --------
@@ -425,6 +425,13 @@ def hinge_subgradient(w: Any, b: float, X: Any, y: Any, C: float = 1.0) -> tuple
 # Scores
 # --------------------------------------------------------------------------
 
+def _n_entries(y: Any, name: str) -> int:
+    shape = np.shape(y)
+    if len(shape) == 0:
+        raise ValueError(f"{name} must be an array of shape (n_samples,), got a single number")
+    return shape[0]
+
+
 def r2_score(y_true: Any, y_pred: Any) -> float:
     """Coefficient of determination :math:`R^2 = 1 - \\sum (y_i - \\hat y_i)^2 / \\sum (y_i - \\bar y)^2`.
 
@@ -435,7 +442,7 @@ def r2_score(y_true: Any, y_pred: Any) -> float:
     >>> r2_score([1.0, 2.0, 3.0], [1.0, 2.0, 4.0])
     0.5
     """
-    y_true = as_float_array(_flatten_target(y_true, np.shape(y_true)[0], "y_true"), "y_true", ndim=1)
+    y_true = as_float_array(_flatten_target(y_true, _n_entries(y_true, "y_true"), "y_true"), "y_true", ndim=1)
     y_pred = as_float_array(_flatten_target(y_pred, y_true.shape[0], "y_pred"), "y_pred", ndim=1)
     total = float(np.sum((y_true - y_true.mean()) ** 2))
     residual = float(np.sum((y_true - y_pred) ** 2))
@@ -452,7 +459,7 @@ def accuracy_score(y_true: Any, y_pred: Any) -> float:
     >>> accuracy_score([0, 1, 1, 0], [0, 1, 0, 0])
     0.75
     """
-    y_true = _flatten_target(y_true, np.shape(y_true)[0], "y_true")
+    y_true = _flatten_target(y_true, _n_entries(y_true, "y_true"), "y_true")
     y_pred = _flatten_target(y_pred, y_true.shape[0], "y_pred")
     return float(np.mean(y_true == y_pred))
 
@@ -883,8 +890,9 @@ class LogisticRegression(_BinaryClassifier):
         + \\frac{1}{Cm}\\, r(w), \\qquad z_i = w\\cdot x_i + b,
 
     with :math:`r(w) = \\tfrac12\\lVert w\\rVert^2` (``penalty="l2"``),
-    :math:`\\lVert w\\rVert_1` (``"l1"``) or 0 (``None``, scikit-learn's
-    ``C=np.inf``). The intercept is not penalised.
+    :math:`\\lVert w\\rVert_1` (``"l1"``) or 0 (``None``). The intercept is
+    not penalised. In scikit-learn 1.8 and later the same choices are spelled
+    ``l1_ratio=0`` (L2), ``l1_ratio=1`` (L1) and ``C=np.inf`` (no penalty).
 
     Parameters
     ----------
@@ -998,7 +1006,7 @@ class LogisticRegression(_BinaryClassifier):
 
         .. math:: P(y = \\texttt{classes\\_[1]} \\mid x) = \\sigma(w\\cdot x + b).
         """
-        p = expit(self.decision_function(X))
+        p = sigmoid(self.decision_function(X))
         return np.column_stack([1.0 - p, p])
 
 

@@ -448,3 +448,15 @@ def test_the_articles_broadcasting_bug_does_not_happen():
     theta = np.zeros((2, 1))
     assert models.mse_gradient(theta, X, y).shape == (2,)
     assert models.mse_loss(theta, X, y) == pytest.approx(np.sum(y**2) / 6)
+
+
+def test_scores_match_sklearn_metrics():
+    from sklearn.metrics import accuracy_score, r2_score
+
+    rng = np.random.default_rng(5)
+    y, y_hat = rng.normal(size=50), rng.normal(size=50)
+    assert models.r2_score(y, y_hat) == pytest.approx(r2_score(y, y_hat), rel=1e-12)
+    labels, guesses = rng.integers(0, 2, 50), rng.integers(0, 2, 50)
+    assert models.accuracy_score(labels, guesses) == pytest.approx(accuracy_score(labels, guesses))
+    with pytest.raises(ValueError, match="single number"):
+        models.r2_score(1.0, 1.0)
