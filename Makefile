@@ -61,6 +61,18 @@ lab: $(STAMP) ## Open JupyterLab on the chapters (widgets enabled; chapters open
 release: $(STAMP) ## Regenerate exercises/ (student versions) from solutions/
 	@$(BIN)/python tools/release.py
 
+grade: $(STAMP) ## Autograde SUBMISSIONS=<dir> into GRADES=<file.csv> (JOBS=n, UNSANDBOXED=1, DB_URL=..., SOURCE=...)
+	@test -n "$(SUBMISSIONS)" || { echo "error: SUBMISSIONS is missing: make grade SUBMISSIONS=<dir with <student>/<assignment>/*.ipynb> GRADES=<file.csv>" >&2; exit 2; }
+	@test -n "$(GRADES)" || { echo "error: GRADES is missing: make grade SUBMISSIONS=<dir> GRADES=<file.csv>" >&2; exit 2; }
+	@test -d "$(SUBMISSIONS)" || { echo "error: SUBMISSIONS=$(SUBMISSIONS) is not a directory" >&2; exit 2; }
+	@$(BIN)/python -m mlgrade grade --submissions "$(SUBMISSIONS)" --grades "$(GRADES)" --jobs $(JOBS) $(if $(UNSANDBOXED),--unsafe-no-sandbox) $(if $(SOURCE),--source "$(SOURCE)") $(if $(DB_URL),--db-url "$(DB_URL)") $(if $(WORK),--work "$(WORK)") $(GRADE_OPTS)
+
+feedback: $(STAMP) ## Write one HTML feedback report per student and assignment into _grading/feedback (after make grade)
+	@$(BIN)/python -m mlgrade feedback $(if $(SOURCE),--source "$(SOURCE)") $(if $(DB_URL),--db-url "$(DB_URL)") $(if $(WORK),--work "$(WORK)") $(if $(FEEDBACK),--out "$(FEEDBACK)")
+
+bench-grade: $(STAMP) ## Time grading 40 reference submissions serially and with JOBS workers
+	@$(BIN)/python -m mlgrade bench --jobs $(JOBS) $(if $(SOURCE),--source "$(SOURCE)")
+
 test: $(STAMP) $(VENDOR_STAMP) ## Run the whole test suite (builds the book first)
 	@$(BIN)/python tools/build_book.py
 	@$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup

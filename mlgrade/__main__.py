@@ -1,0 +1,108 @@
+"""Command line of mlgrade: ``python -m mlgrade {grade,feedback,bench,worker} ...`` (run from the repository root)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .course import GRADING, REPO, CourseError
+from .limits import Limits, load
+from .sandbox import SandboxError
+
+
+def _limit_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("limits (defaults: mlgrade/limits.py; file: mlgrade.toml [limits])")
+    group.add_argument("--config", type=Path, default=REPO / "mlgrade.toml", help="limits file (TOML)")
+    group.add_argument("--cell-timeout", type=int, help="seconds per cell (default 30)")
+    group.add_argument("--notebook-timeout", type=int, help="wall-clock seconds per notebook (default 300)")
+    group.add_argument("--memory-mb", type=int, help="kernel address space in MiB (default 3072)")
+    group.add_argument("--processes", type=int, help="processes/threads of the kernel (default 96)")
+    group.add_argument("--file-size-mb", type=int, help="largest file the kernel may write (default 64)")
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    return load(args.config, {"cell_timeout": args.cell_timeout, "notebook_timeout": args.notebook_timeout,
+                              "memory_mb": args.memory_mb, "processes": args.processes,
+                              "file_size_mb": args.file_size_mb})
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", type=Path, default=REPO / "solutions",
+                        help="instructor sources, one folder per assignment (default: solutions/)")
+    parser.add_argument("--db-url", default=None,
+                        help="course gradebook (default: $DB_URL or sqlite:///_grading/gradebook.db)")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="private work area (default: _grading/work/<hash of the gradebook URL>)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mlgrade", description="Sandboxed autograding on nbgrader.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("grade", help="autograde SUBMISSIONS/<student>/<assignment>/*.ipynb into a grade CSV")
+    g.add_argument("--submissions", type=Path, required=True, help="folder <student>/<assignment>/*.ipynb (never modified)")
+    g.add_argument("--grades", type=Path, required=True, help="CSV to write (nbgrader export format)")
+    g.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: cores)")
+    g.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="run student code WITHOUT the sandbox, with your rights (only if bwrap cannot work)")
+    _common(g)
+    _limit_options(g)
+
+    f = sub.add_parser("feedback", help="write one HTML report per student and assignment")
+    f.add_argument("--out", type=Path, default=GRADING / "feedback", help="output folder (default: _grading/feedback)")
+    _common(f)
+
+    b = sub.add_parser("bench", help="serial against parallel grading of N copies of one reference submission")
+    b.add_argument("--copies", type=int, default=40)
+    b.add_argument("--assignment", default=None, help="default: the first assignment")
+    b.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    b.add_argument("--source", type=Path, default=REPO / "solutions")
+
+    w = sub.add_parser("worker", help=argparse.SUPPRESS)
+    w.add_argument("spec")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "worker":
+            from .worker import main as worker_main
+            return worker_main(args.spec)
+        if args.command == "grade":
+            from .grade import default_db_url, grade
+            if not args.submissions.is_dir():
+                parser.error(f"--submissions: folder {args.submissions} does not exist")
+            if args.jobs < 1:
+                parser.error("--jobs must be at least 1")
+            limits = _limits(args)
+            if args.unsafe_no_sandbox:
+                print("warning: grading WITHOUT the sandbox (--unsafe-no-sandbox): student code runs with "
+                      "your rights, no network or file isolation, no guard.", file=sys.stderr)
+            outcome = grade(args.submissions, args.grades, source_dir=args.source,
+                            db_url=args.db_url or default_db_url(), jobs=args.jobs, limits=limits,
+                            unsafe_no_sandbox=args.unsafe_no_sandbox, work=args.work)
+            problems = [(k, r) for k, r in sorted(outcome.results.items()) if r.get("error") or r.get("notes")]
+            for (student, name), result in problems:
+                for line in ([result["error"]] if result.get("error") else []) + result.get("notes", []):
+                    print(f"  {student}/{name}: {line}")
+            print(f"grades: {args.grades} ({outcome.graded} graded, {outcome.reused} already in the gradebook, "
+                  f"{outcome.seconds:.1f} s)")
+            return 0
+        if args.command == "feedback":
+            from .feedback import write_all
+            from .grade import default_db_url, default_work
+            work = args.work or default_work(args.db_url or default_db_url())
+            written = write_all(work, args.out, args.source)
+            print(f"feedback: {len(written)} report(s) in {args.out}")
+            return 0
+        if args.command == "bench":
+            from .bench import bench
+            return bench(args.source, args.assignment, args.copies, args.jobs)
+    except (CourseError, SandboxError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,244 @@
+"""Grade a folder of submissions: parallel workers, one merge point, resumable, then export.
+
+``grade()`` is what ``make grade`` runs. The submissions folder is only read.
+Work happens under ``<work>`` (default ``_grading/work/<hash of the gradebook URL>``):
+
+* ``templates/<assignment>/``: the assignment generated once per run by nbgrader
+  (source copy, release, a template gradebook);
+* ``runs/<assignment>/<student>/``: one worker's private course, sandbox and
+  ``result.json`` (kept for ``make feedback``);
+* ``ledger.json``: which (student, assignment) is already merged, with a digest
+  of the submission, the source and the limits. A rerun after an interruption
+  grades only what is missing or changed.
+
+Workers write only their private gradebooks; the parent merges each result
+into the course gradebook itself, under a lock, one at a time, then records it
+in the ledger. The CSV comes from nbgrader's own ``CsvExportPlugin``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from .course import COURSE_ID, GRADING, REPO, CourseError, assignments, generate, notebooks
+from .limits import Limits
+from .sandbox import SandboxError, check_sandbox
+
+UID_BASE = 200000
+
+
+def default_db_url() -> str:
+    return os.environ.get("DB_URL") or f"sqlite:///{GRADING / 'gradebook.db'}"
+
+
+def default_work(db_url: str) -> Path:
+    return GRADING / "work" / hashlib.sha256(db_url.encode()).hexdigest()[:12]
+
+
+def _digest_tree(path: Path | None) -> str:
+    if path is None or not path.is_dir():
+        return "missing"
+    h = hashlib.sha256()
+    for file in sorted(path.rglob("*")):
+        if file.is_file() and not file.is_symlink():
+            h.update(str(file.relative_to(path)).encode() + b"\0" + file.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+@dataclass
+class Outcome:
+    """What a run did: results per (student, assignment), and what was skipped as already graded."""
+
+    results: dict[tuple[str, str], dict] = field(default_factory=dict)
+    reused: int = 0
+    graded: int = 0
+    seconds: float = 0.0
+
+
+class Ledger:
+    """A JSON file of merged (student, assignment) digests, rewritten atomically after each merge."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+
+    def done(self, key: str, digest: str) -> bool:
+        return self.data.get(key) == digest
+
+    def record(self, key: str, digest: str) -> None:
+        self.data[key] = digest
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True))
+        os.replace(tmp, self.path)
+
+
+def merge(db_url: str, result: dict) -> None:
+    """Write one worker's scores into the course gradebook (keeping manual scores)."""
+    from nbgrader.api import Gradebook
+
+    assignment, student = result["assignment"], result["student"]
+    with Gradebook(db_url, COURSE_ID) as gb:
+        gb.update_or_create_student(student)
+        kwargs = {}
+        if result.get("timestamp"):
+            kwargs["timestamp"] = datetime.fromisoformat(result["timestamp"])
+        submission = gb.update_or_create_submission(assignment, student, **kwargs)
+        grades = result.get("grades") or {}
+        for notebook in submission.notebooks:
+            penalty = (result.get("late_penalty") or {}).get(notebook.name)
+            notebook.late_submission_penalty = penalty
+            for grade in notebook.grades:
+                got = grades.get(f"{notebook.name}/{grade.name}")
+                if got is not None:
+                    grade.auto_score = got["auto_score"]
+                    if grade.manual_score is None:
+                        grade.needs_manual_grade = got["needs_manual_grade"]
+                elif grade.cell_type == "code" and grade.cell.__class__.__name__ == "GradeCell":
+                    grade.auto_score = 0.0  # the worker failed: nothing earned
+                    grade.needs_manual_grade = False
+        gb.db.commit()
+
+
+def export(db_url: str, grades_csv: Path, students: list[str], names: list[str]) -> None:
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+
+    grades_csv.parent.mkdir(parents=True, exist_ok=True)
+    plugin = CsvExportPlugin(to=str(grades_csv), student=students, assignment=names)
+    with Gradebook(db_url, COURSE_ID) as gb:
+        for student in students:
+            gb.update_or_create_student(student)
+        plugin.export(gb)
+
+
+def _prepare(source_dir: Path, names: list[str], work: Path, db_url: str) -> dict[str, str]:
+    """Generate each assignment's template and register it in the course gradebook; return source digests."""
+    digests = {}
+    stamp_file = work / "sources.json"
+    stamps = json.loads(stamp_file.read_text()) if stamp_file.exists() else {}
+    for name in names:
+        digest = _digest_tree(source_dir / name)
+        digests[name] = digest
+        template = work / "templates" / name
+        if stamps.get(name) == digest and (template / "gradebook.db").exists():
+            continue
+        if template.exists():
+            import shutil
+            shutil.rmtree(template)
+        template.mkdir(parents=True)
+        generate(source_dir, name, template, f"sqlite:///{template / 'gradebook.db'}")
+        generate(source_dir, name, work / "course-db", db_url)
+        stamps[name] = digest
+        stamp_file.write_text(json.dumps(stamps, indent=1, sort_keys=True))
+    return digests
+
+
+def _run_worker(spec: dict, timeout: float) -> dict:
+    work = Path(spec["work"])
+    work.mkdir(parents=True, exist_ok=True)
+    result_file = work / "result.json"
+    if result_file.exists():
+        result_file.unlink()
+    (work / "spec.json").write_text(json.dumps(spec))
+    with open(work / "worker.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "mlgrade", "worker", str(work / "spec.json")],
+                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return {"assignment": spec["assignment"], "student": spec["student"], "grades": {},
+                    "notes": [], "error": f"wall-clock limit of {int(timeout)} s for the whole "
+                                          f"submission exceeded; the kernel was killed (0 points)"}
+    if result_file.exists():
+        return json.loads(result_file.read_text())
+    return {"assignment": spec["assignment"], "student": spec["student"], "grades": {}, "notes": [],
+            "error": f"the grading worker stopped (exit code {proc.returncode}); see {work / 'worker.log'}"}
+
+
+def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str, jobs: int,
+          limits: Limits, unsafe_no_sandbox: bool = False, work: Path | None = None,
+          log=print) -> Outcome:
+    """Autograde every ``submissions/<student>/<assignment>/`` and export the grades to ``grades_csv``."""
+    start = time.monotonic()
+    if not submissions.is_dir():
+        raise CourseError(f"submissions folder {submissions} does not exist")
+    names = assignments(source_dir)
+    if not names:
+        raise CourseError(f"no assignment (a folder with a notebook) in {source_dir}")
+    work = work or default_work(db_url)
+    work.mkdir(parents=True, exist_ok=True)
+    if not unsafe_no_sandbox:
+        try:
+            check_sandbox(work / "sandbox-check")
+        except SandboxError as exc:
+            raise SandboxError(f"{exc}\nGrading stopped: nothing ran unsandboxed. Fix the sandbox, or pass "
+                               f"--unsafe-no-sandbox (make grade UNSANDBOXED=1) to run student code with "
+                               f"your own rights.") from None
+    digests = _prepare(source_dir, names, work, db_url)
+    students = sorted(p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
+    ledger = Ledger(work / "ledger.json")
+    lock = threading.Lock()
+    outcome = Outcome()
+    tasks = []
+    for student in students:
+        for name in names:
+            folder = submissions / student / name
+            folder = folder if folder.is_dir() and not folder.is_symlink() else None
+            digest = hashlib.sha256(f"{digests[name]}|{_digest_tree(folder)}|{limits.as_env()}|"
+                                    f"{unsafe_no_sandbox}".encode()).hexdigest()
+            key = f"{student}/{name}"
+            run_dir = work / "runs" / name / student
+            if ledger.done(key, digest) and (run_dir / "result.json").exists():
+                outcome.results[(student, name)] = json.loads((run_dir / "result.json").read_text())
+                outcome.reused += 1
+            elif folder is None:
+                outcome.results[(student, name)] = {"assignment": name, "student": student, "grades": {},
+                                                    "notes": ["no submission (0 points)"], "error": None}
+                with lock:
+                    ledger.record(key, digest)
+            else:
+                n_notebooks = max(1, len(notebooks(source_dir, name)))
+                tasks.append((key, digest, {
+                    "work": str(run_dir), "assignment": name, "student": student,
+                    "submission": str(folder.resolve()), "template": str(work / "templates" / name),
+                    "limits": limits.as_env(), "uid": UID_BASE + len(tasks),
+                    "unsafe_no_sandbox": unsafe_no_sandbox}, limits.notebook_timeout * n_notebooks + 30))
+    with lock:
+        from nbgrader.api import Gradebook
+        with Gradebook(db_url, COURSE_ID) as gb:
+            for student in students:
+                gb.update_or_create_student(student)
+
+    def one(task):
+        key, digest, spec, timeout = task
+        result = _run_worker(spec, timeout)
+        with lock:
+            merge(db_url, result)
+            ledger.record(key, digest)
+            outcome.results[(spec["student"], spec["assignment"])] = result
+            outcome.graded += 1
+            status = result.get("error") or "ok"
+            log(f"graded {key}: {sum((g['auto_score'] or 0) for g in result['grades'].values()):g} points "
+                f"({status})")
+
+    if tasks:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            list(pool.map(one, tasks))
+    export(db_url, grades_csv, students, names)
+    (work / "report.json").write_text(json.dumps(
+        {f"{s}/{a}": r for (s, a), r in sorted(outcome.results.items())}, indent=1))
+    outcome.seconds = time.monotonic() - start
+    return outcome

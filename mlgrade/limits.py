@@ -1,0 +1,58 @@
+"""Resource limits of a graded notebook, with their defaults and where they come from.
+
+Precedence: command-line options > ``mlgrade.toml`` at the repository root
+(section ``[limits]``, same names) > the defaults below.
+
+=================  =========  =====================================================
+name               default    meaning
+=================  =========  =====================================================
+cell_timeout       30         seconds one cell may run before it is interrupted
+notebook_timeout   300        wall-clock seconds for a whole notebook (kernel start
+                              included); past it the kernel is killed
+memory_mb          3072       address space of the kernel (RLIMIT_AS), MiB
+processes          96         processes and threads of the kernel's uid (RLIMIT_NPROC)
+file_size_mb       64         largest file the kernel may write (RLIMIT_FSIZE), MiB
+output_chars       20000      characters of output kept per cell in the reports
+=================  =========  =====================================================
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Limits:
+    cell_timeout: int = 30
+    notebook_timeout: int = 300
+    memory_mb: int = 3072
+    processes: int = 96
+    file_size_mb: int = 64
+    output_chars: int = 20000
+
+    def as_env(self) -> str:
+        return ",".join(f"{k}={v}" for k, v in asdict(self).items())
+
+    @classmethod
+    def from_env(cls, text: str) -> "Limits":
+        values = dict(item.split("=", 1) for item in text.split(",") if item)
+        return cls(**{f.name: int(values[f.name]) for f in fields(cls) if f.name in values})
+
+
+def load(config_file: Path | None, overrides: dict[str, int | None]) -> Limits:
+    """Defaults, then ``config_file``'s ``[limits]`` table, then non-None ``overrides``."""
+    values: dict[str, int] = {}
+    if config_file is not None and config_file.is_file():
+        table = tomllib.loads(config_file.read_text()).get("limits", {})
+        known = {f.name for f in fields(Limits)}
+        unknown = set(table) - known
+        if unknown:
+            raise ValueError(f"{config_file}: unknown limit(s) {sorted(unknown)}; known: {sorted(known)}")
+        values.update({k: int(v) for k, v in table.items()})
+    values.update({k: int(v) for k, v in overrides.items() if v is not None})
+    for name, value in values.items():
+        if value <= 0:
+            raise ValueError(f"limit {name} must be positive, got {value}")
+    return Limits(**values)

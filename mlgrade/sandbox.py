@@ -1,0 +1,177 @@
+"""The kernel sandbox: a jupyter KernelManager whose kernel runs inside bubblewrap.
+
+nbclient (through nbgrader's ``Execute`` preprocessor) creates the kernel
+manager named by ``Execute.kernel_manager_class``; mlgrade points it at
+:class:`SandboxKernelManager`. The kernel command ``python -m
+ipykernel_launcher -f <connection file>`` becomes::
+
+    bwrap <namespaces, read-only binds, one writable folder> --
+        python /opt/mlgrade/kernel_boot.py -f <connection file>
+
+(``kernel_boot.py`` reads the guard key as root, then drops to uid ``U``).
+
+* namespaces: a new pid, network (no interface but ``lo``: sockets fail), IPC,
+  UTS and cgroup namespace; ``--die-with-parent`` so nothing survives the kernel;
+* file system: an empty root with read-only binds of ``/usr``, ``/lib*``,
+  ``/bin``, ``/etc``, the virtual environment, the real Python installation it
+  links to, and the ``mlcalc`` package folder only (never the repository:
+  no ``solutions/``, gradebook or ``_grading/``); ``/tmp`` is a private tmpfs;
+  the only writable folders are the notebook's own working folder and the
+  folder of the kernel's IPC sockets (both private to this submission);
+* identity: the kernel runs as an unprivileged uid ``U`` (one per grading
+  worker) with no capabilities, so ``RLIMIT_NPROC`` is enforced (it is not for
+  root) and a fork bomb stops at the process limit;
+* limits: ``kernel_boot.py`` sets ``RLIMIT_AS`` (memory), ``RLIMIT_NPROC``,
+  ``RLIMIT_FSIZE`` and no core files, then installs the test guard
+  (:mod:`mlgrade.guard`) before any student code runs;
+* transport: IPC sockets in the bound folder (TCP cannot cross the network
+  namespace); interrupts go as messages, because a SIGINT to the process group
+  would hit bubblewrap itself.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import typing as t
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Int, Unicode
+
+from .course import REPO
+
+BOOT = Path(__file__).resolve().parent / "kernel_boot.py"
+BOOT_IN_SANDBOX = "/opt/mlgrade/kernel_boot.py"
+KEY_IN_SANDBOX = "/opt/mlgrade/key"
+LOG_IN_SANDBOX = "/opt/mlgrade/log/guard.log"
+
+
+class SandboxError(RuntimeError):
+    """The sandbox cannot start: grading must stop rather than run unsandboxed."""
+
+
+def _python_install() -> Path:
+    """The real installation behind the venv's interpreter (the venv only holds symlinks)."""
+    return Path(os.path.realpath(sys.executable)).parent.parent
+
+
+def venv_root() -> Path:
+    return Path(sys.prefix)
+
+
+def bwrap_argv(*, writable: list[Path], private: Path, uid: int, limits_env: str) -> list[str]:
+    """The bubblewrap command line in front of the kernel's own command."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise SandboxError("bubblewrap (bwrap) is required to grade in a sandbox "
+                           "(Debian: apt-get install bubblewrap)")
+    argv = [bwrap, "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+            "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/opt"]
+    for path in ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/etc"):
+        if os.path.exists(path):
+            argv += ["--ro-bind", path, path]
+    install = _python_install()
+    venv = venv_root()
+    mlcalc = REPO / "mlcalc"
+    # bwrap creates missing parents of a bind target with mode 0700: the unprivileged
+    # kernel could not traverse them (e.g. /root above the Python installation).
+    parents: list[str] = []
+    for target in [install, venv, mlcalc, Path(BOOT_IN_SANDBOX), Path(LOG_IN_SANDBOX).parent, *writable]:
+        for parent in reversed(Path(target).parents):
+            if str(parent) != "/" and str(parent) not in parents and not str(parent).startswith(("/usr", "/etc")):
+                parents.append(str(parent))
+    for parent in parents:
+        argv += ["--perms", "0755", "--dir", parent]
+    for path in (install, venv, mlcalc):
+        argv += ["--ro-bind", str(path), str(path)]
+    argv += ["--ro-bind", str(BOOT), BOOT_IN_SANDBOX,
+             "--ro-bind", str(private / "key"), KEY_IN_SANDBOX,
+             "--bind", str(private / "log"), os.path.dirname(LOG_IN_SANDBOX)]
+    for path in writable:
+        argv += ["--bind", str(path), str(path)]
+    home = writable[0]
+    argv += ["--chdir", str(home), "--unsetenv", "JPY_PARENT_PID",
+             "--setenv", "HOME", str(home), "--setenv", "MPLCONFIGDIR", str(home / ".mpl"),
+             "--setenv", "MPLBACKEND", "Agg", "--setenv", "MLGRADE_LIMITS", limits_env,
+             "--setenv", "MLGRADE_UID", str(uid),
+             "--"]
+    return argv
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager that starts the kernel in a bubblewrap sandbox (see module docstring)."""
+
+    work_dir = Unicode(help="private folder of this submission's sandbox (sockets, key, log)").tag(config=True)
+    uid = Int(0, help="unprivileged uid the kernel runs as").tag(config=True)
+    limits_env = Unicode("", help="Limits.as_env() of this run").tag(config=True)
+    sandbox = Unicode("bwrap", help="'bwrap', or 'none' to run unsandboxed (explicit instructor choice)").tag(config=True)
+
+    def __init__(self, **kwargs: t.Any) -> None:
+        super().__init__(**kwargs)
+        if self.sandbox == "bwrap":
+            ipc = Path(self.work_dir) / "ipc"
+            ipc.mkdir(parents=True, exist_ok=True)
+            self.transport = "ipc"
+            self.ip = str(ipc / "kernel")
+            self.connection_file = str(ipc / "kernel.json")
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: t.Any) -> None:
+        if self.sandbox != "bwrap":
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+        # A SIGINT to bwrap's process group would kill the sandbox: interrupt by message.
+        self.kernel_spec.interrupt_mode = "message"
+        work = Path(self.work_dir)
+        cwd = Path(kw.get("cwd") or work / "home")
+        for name in ("ipc", "home"):
+            (work / name).mkdir(exist_ok=True)
+        writable = [cwd, work / "ipc"]
+        for path in writable:
+            os.chown(path, self.uid, self.uid)
+        os.chown(self.connection_file, self.uid, self.uid)
+        if not kernel_cmd or "ipykernel_launcher" not in kernel_cmd:
+            raise SandboxError(f"unexpected kernel command {kernel_cmd}: only the python3 kernel is supported")
+        at = kernel_cmd.index("ipykernel_launcher")
+        python = kernel_cmd[0]
+        # The boot reads the guard key as root, then drops to ``uid`` itself (setresuid:
+        # no capabilities left; bwrap sets no_new_privs, so setuid binaries cannot regain any).
+        inner = [python, BOOT_IN_SANDBOX] + kernel_cmd[at + 1:]
+        argv = bwrap_argv(writable=writable, private=work / "private", uid=self.uid,
+                          limits_env=self.limits_env) + inner
+        env = {k: v for k, v in (kw.get("env") or os.environ).items()
+               if k in {"PATH", "LANG", "LC_ALL", "TZ", "JPY_PARENT_PID"}}
+        env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                    "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1"})
+        kw["env"] = env
+        kw["cwd"] = str(cwd)
+        return await super()._async_launch_kernel(argv, **kw)
+
+
+def prepare_private(work: Path, key: bytes, uid: int) -> None:
+    """The root-only key file and the guard log folder of one sandbox."""
+    private = work / "private"
+    (private / "log").mkdir(parents=True, exist_ok=True)
+    os.chmod(private, 0o700)
+    os.chmod(private / "log", 0o700)
+    key_file = private / "key"
+    key_file.write_bytes(key)
+    os.chmod(key_file, 0o600)
+
+
+def check_sandbox(work: Path) -> None:
+    """Start a trivial process in the sandbox once; raise SandboxError with bwrap's message if it fails."""
+    work.mkdir(parents=True, exist_ok=True)
+    prepare_private(work, b"check", 0)
+    home = work / "home"
+    home.mkdir(exist_ok=True)
+    argv = bwrap_argv(writable=[home], private=work / "private", uid=0, limits_env="") + [
+        sys.executable, "-c", "import socket, numpy; print('ok')"]
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SandboxError(f"the sandbox cannot start: {exc}") from None
+    if proc.returncode != 0 or "ok" not in proc.stdout:
+        raise SandboxError(f"the sandbox cannot start (bwrap exit {proc.returncode}): {proc.stderr.strip()[-800:]}")

@@ -1,0 +1,222 @@
+"""Grade one student's submission of one assignment in a private nbgrader course.
+
+Run by the parent (:mod:`mlgrade.grade`) as ``python -m mlgrade worker SPEC.json``
+in its own process, so a crash or a kill touches nothing else. The private
+course (``<work>/course``) has its own SQLite gradebook, a copy of the
+instructor's source, and a *copy* of the submission (the instructor's folder is
+never written). nbgrader's ``autograde`` runs there, with the sandboxed kernel
+manager and the guard preprocessors; the result is written to
+``<work>/result.json``, which the parent merges into the course gradebook.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import nbformat
+
+from .course import COURSE_ID, nbgrader_config
+from .limits import Limits
+
+SANITIZED_NOTE = "sanitize"
+
+
+def _grade_ids(nb) -> list[str]:
+    return [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade_id")]
+
+
+def sanitize(submitted: Path, release: Path) -> tuple[object, list[str]]:
+    """Read a student's notebook, repairing what nbgrader cannot grade, with the reasons.
+
+    Invalid JSON or an invalid notebook is replaced by the release (it scores 0,
+    the reason says why); grade and solution cells the student deleted are put
+    back from the release at their place, so the instructor's tests run.
+    """
+    notes: list[str] = []
+    release_nb = nbformat.read(str(release), as_version=4)
+    try:
+        nb = nbformat.read(str(submitted), as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:  # invalid JSON, wrong schema, wrong nbformat: all unusable
+        kind = "invalid JSON" if "JSON" in type(exc).__name__ or "JSON" in str(exc)[:80] else "not a valid notebook"
+        notes.append(f"{submitted.name}: {kind} ({str(exc).splitlines()[0][:200]}); "
+                     f"graded as the unmodified release (0 on auto-graded parts)")
+        return release_nb, notes
+    present = _grade_ids(nb)
+    duplicated = sorted({g for g in present if present.count(g) > 1})
+    if duplicated:
+        notes.append(f"{submitted.name}: cells duplicated {duplicated}; the first copy of each is graded, "
+                     f"other copies run as ordinary cells")
+    position = -1
+    for cell in release_nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if not grade_id:
+            continue
+        ids = _grade_ids(nb)
+        if grade_id in ids:
+            position = next(i for i, c in enumerate(nb.cells)
+                            if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+            continue
+        nb.cells.insert(position + 1, cell)
+        position += 1
+        notes.append(f"{submitted.name}: cell {grade_id!r} was deleted; restored from the release")
+    kernelspec = nb.metadata.get("kernelspec", {})
+    if kernelspec.get("name") != "python3":
+        nb.metadata["kernelspec"] = release_nb.metadata["kernelspec"]
+    return nb, notes
+
+
+def run(spec: dict) -> dict:
+    """Autograde the submission described by ``spec``; return the result (also written to disk)."""
+    from nbgrader.api import Gradebook
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Execute, IgnorePattern,
+                                        LimitOutput, SaveAutoGrades)
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+
+    from .guard import InjectGuard, StripGuard, VerifyProof
+
+    start = time.monotonic()
+    work = Path(spec["work"])
+    assignment, student = spec["assignment"], spec["student"]
+    limits = Limits.from_env(spec["limits"])
+    template = Path(spec["template"])
+    course = work / "course"
+    if course.exists():
+        shutil.rmtree(course)
+    (course / "source").mkdir(parents=True)
+    shutil.copytree(template / "source" / assignment, course / "source" / assignment)
+    shutil.copyfile(template / "gradebook.db", course / "gradebook.db")
+    target = course / "submitted" / student / assignment
+    target.mkdir(parents=True)
+
+    notes: list[str] = []
+    release = template / "release" / assignment
+    submission = Path(spec["submission"]) if spec.get("submission") else None
+    if submission is not None:
+        for path in sorted(submission.rglob("*")):
+            rel = path.relative_to(submission)
+            if path.is_symlink() or any(part.startswith(".") for part in rel.parts):
+                continue  # never follow a student's symlink out of their folder
+            if path.is_dir():
+                (target / rel).mkdir(parents=True, exist_ok=True)
+            elif path.suffix != ".ipynb":
+                shutil.copyfile(path, target / rel)
+        for nb_path in sorted(release.glob("*.ipynb")):
+            submitted = submission / nb_path.name
+            if not submitted.is_file() or submitted.is_symlink():
+                notes.append(f"{nb_path.name}: not submitted (0 points)")
+                continue
+            nb, found = sanitize(submitted, nb_path)
+            notes += found
+            nbformat.write(nb, str(target / nb_path.name))
+        extra = sorted(p.name for p in submission.glob("*.ipynb") if not (release / p.name).exists())
+        if extra:
+            notes.append(f"notebooks not part of the assignment, ignored: {extra}")
+        if (submission / "timestamp.txt").is_file() and not (submission / "timestamp.txt").is_symlink():
+            shutil.copyfile(submission / "timestamp.txt", target / "timestamp.txt")
+
+    db_url = f"sqlite:///{course / 'gradebook.db'}"
+    config = nbgrader_config(course, db_url)
+    sandbox = work / "sandbox"
+    config.Execute.timeout = limits.cell_timeout
+    config.Execute.interrupt_on_timeout = True
+    config.Execute.startup_timeout = 60
+    config.Execute.kernel_manager_class = "mlgrade.sandbox.SandboxKernelManager"
+    config.SandboxKernelManager.work_dir = str(sandbox)
+    config.SandboxKernelManager.uid = int(spec["uid"])
+    config.SandboxKernelManager.limits_env = limits.as_env()
+    config.SandboxKernelManager.sandbox = "none" if spec.get("unsafe_no_sandbox") else "bwrap"
+    config.InjectGuard.private_dir = str(sandbox / "private")
+    config.LimitOutput.max_lines = 200
+    config.Autograde.autograde_preprocessors = [
+        InjectGuard, Execute, VerifyProof, StripGuard, IgnorePattern, ClearMetadataPreprocessor,
+        LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    if spec.get("unsafe_no_sandbox"):
+        # Unsandboxed the kernel runs as root: no key file can be hidden from it, so no guard either.
+        config.Autograde.autograde_preprocessors = [
+            Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+            AssignLatePenalties, CheckCellMetadata]
+    else:
+        sandbox.mkdir(parents=True, exist_ok=True)
+
+    result = {"assignment": assignment, "student": student, "notes": notes, "grades": {},
+              "error": None, "guard": {}}
+    if submission is not None:
+        api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        _patch_guard_capture(result)
+        outcome = api.autograde(assignment, student, force=True, create=True)
+        if not outcome["success"]:
+            result["error"] = _short_error(outcome)
+    with Gradebook(db_url, COURSE_ID) as gb:
+        gb.update_or_create_student(student)
+        if submission is None:
+            gb.update_or_create_submission(assignment, student)
+        sub = gb.find_submission(assignment, student)
+        result["timestamp"] = sub.timestamp.isoformat() if sub.timestamp else None
+        for nb in sub.notebooks:
+            result.setdefault("late_penalty", {})[nb.name] = nb.late_submission_penalty
+            for grade in nb.grades:
+                auto = grade.auto_score
+                if submission is None or (result["error"] and auto is None and grade.cell_type == "code"):
+                    auto = 0.0
+                result["grades"][f"{nb.name}/{grade.name}"] = {
+                    "notebook": nb.name, "grade_id": grade.name, "auto_score": auto,
+                    "max_score": grade.max_score, "needs_manual_grade": bool(grade.needs_manual_grade),
+                    "cell_type": grade.cell_type}
+    result["seconds"] = round(time.monotonic() - start, 2)
+    (work / "result.json").write_text(json.dumps(result, indent=1))
+    return result
+
+
+_GUARD_REPORTS: list[dict] = []
+
+
+def _patch_guard_capture(result: dict) -> None:
+    """Collect what the guard found (per notebook) into the result."""
+    from .guard import VerifyProof
+
+    original = VerifyProof.preprocess
+
+    def preprocess(self, nb, resources):
+        nb, resources = original(self, nb, resources)
+        info = resources.get("mlgrade") or {}
+        notebook = resources["nbgrader"]["notebook"]
+        result["guard"][notebook] = {k: info.get(k) for k in ("passed", "tampered", "attempts", "unguarded")}
+        return nb, resources
+
+    VerifyProof.preprocess = preprocess
+
+
+def _short_error(outcome: dict) -> str:
+    text = (outcome.get("error") or "") + "\n" + (outcome.get("log") or "")
+    for marker in ("DeadKernelError", "CellTimeoutError", "MemoryError", "Kernel died", "SandboxError"):
+        if marker in text:
+            return {"DeadKernelError": "the kernel died (it was killed, exited or ran out of memory)",
+                    "Kernel died": "the kernel died (it was killed, exited or ran out of memory)"}.get(
+                marker, marker)
+    lines = [line for line in text.splitlines() if line.strip()]
+    return (lines[-1] if lines else "autograde failed")[:400]
+
+
+def main(spec_path: str) -> int:
+    spec = json.loads(Path(spec_path).read_text())
+    try:
+        run(spec)
+    except Exception:
+        failure = {"assignment": spec["assignment"], "student": spec["student"], "grades": {},
+                   "notes": [], "error": "grading failed: " + traceback.format_exc(limit=3)[-800:]}
+        (Path(spec["work"]) / "result.json").write_text(json.dumps(failure, indent=1))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
