@@ -20,7 +20,8 @@ from ._validation import (as_float_array, check_callable, check_choice, check_in
                           check_real)
 
 __all__ = ["new_figure", "label_axes", "function_with_tangent", "secant_to_tangent", "step_error_curve",
-           "area_under_curve", "riemann_rectangles", "convergence_plot", "epsilon_delta_window"]
+           "area_under_curve", "riemann_rectangles", "convergence_plot", "epsilon_delta_window",
+           "computation_graph"]
 
 DEFAULT_FIGSIZE = (6.4, 4.0)
 
@@ -660,4 +661,101 @@ def epsilon_delta_window(f: Callable[[Any], Any], a: float, L: float, epsilon: f
     default = (f"Band $L \\pm \\varepsilon$ with $\\varepsilon = {epsilon:.3g}$: "
                + (f"$\\delta = {delta:.4g}$ works" if delta > 0 else "no $\\delta$ works"))
     label_axes(ax, title=title or default, xlabel="$x$", ylabel="$f(x)$", legend=True)
+    return fig
+
+
+# --- Chapter "Backpropagation and activation functions" -------------------------------
+
+
+def computation_graph(root: Any, *, ax: Axes | None = None, show_grad: bool = True, max_nodes: int = 40,
+                      title: str = "Computation graph") -> Figure:
+    """Draw the computation graph of an :class:`mlcalc.autodiff.Value`, inputs on the left.
+
+    Each node is a box showing its label (inputs, constants) or operation,
+    its value and, with ``show_grad``, the gradient stored by ``backward()``;
+    arrows go from the inputs of an operation to its output. Columns are the
+    depth in the graph, so the forward pass reads left to right and the
+    backward pass right to left.
+
+    Parameters
+    ----------
+    root : mlcalc.autodiff.Value or mlcalc.autodiff.Graph
+        The output (its graph is collected with :func:`mlcalc.autodiff.trace`)
+        or an already traced graph.
+    ax : matplotlib.axes.Axes, optional
+    show_grad : bool, optional
+    max_nodes : int, optional
+        Larger graphs are refused (a table, ``trace(root).table()``, reads better).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from mlcalc.autodiff import Value
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> L = (a * b).tanh(); L.backward()
+    >>> fig = computation_graph(L)
+    >>> len(fig.axes[0].texts), len(fig.axes[0].patches)  # nodes a, b, *, tanh; three arrows
+    (4, 3)
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
+
+    See the chapter 'Backpropagation and activation functions'.
+    """
+    from matplotlib.patches import FancyArrowPatch
+
+    from mlcalc.autodiff import Graph, Value, trace
+
+    if isinstance(root, Value):
+        graph = trace(root)
+    elif isinstance(root, Graph):
+        graph = root
+    else:
+        raise TypeError(f"root must be a mlcalc.autodiff Value or Graph, got {type(root).__name__}")
+    max_nodes = check_int(max_nodes, "max_nodes", minimum=1)
+    nodes, edges = graph.nodes, graph.edges
+    if len(nodes) > max_nodes:
+        raise ValueError(f"the graph has {len(nodes)} nodes, more than max_nodes={max_nodes}; "
+                         "list it with mlcalc.autodiff.trace(root).table() instead")
+    inputs_of: list[list[int]] = [[] for _ in nodes]
+    outputs_of: list[list[int]] = [[] for _ in nodes]
+    for i, j in edges:
+        inputs_of[j].append(i)
+        outputs_of[i].append(j)
+    # Operations sit one column right of their deepest input; inputs and
+    # constants sit just left of the first operation that uses them.
+    depth = [0] * len(nodes)
+    for j in range(len(nodes)):
+        if inputs_of[j]:
+            depth[j] = 1 + max(depth[i] for i in inputs_of[j])
+    for i in range(len(nodes)):
+        if not inputs_of[i] and outputs_of[i]:
+            depth[i] = min(depth[j] for j in outputs_of[i]) - 1
+    columns: dict[int, list[int]] = {}
+    for i, d in enumerate(depth):
+        columns.setdefault(d, []).append(i)
+    position = {}
+    for d, members in columns.items():
+        for row, i in enumerate(members):
+            position[i] = (float(d), (len(members) - 1) / 2 - row)
+    n_columns, n_rows = max(depth) + 1, max(len(m) for m in columns.values())
+    if ax is None:
+        fig, ax = new_figure(figsize=(min(2.0 + 1.6 * n_columns, 14.0), min(1.5 + 1.1 * n_rows, 10.0)))
+    else:
+        fig, ax = _figure_and_axes(ax)
+    for i, j in edges:
+        ax.add_patch(FancyArrowPatch(position[i], position[j], arrowstyle="->", mutation_scale=12,
+                                     color="gray", shrinkA=26, shrinkB=28))
+    for i, v in enumerate(nodes):
+        name = v.label if not v.op else (v.op if not v.label else f"{v.label} = {v.op}")
+        text = f"{name}\ndata {v.data:.4g}" + (f"\ngrad {v.grad:.4g}" if show_grad else "")
+        color = "C1" if not v.op else ("C2" if i == len(nodes) - 1 else "C0")
+        ax.text(*position[i], text, ha="center", va="center", fontsize=9,
+                bbox=dict(boxstyle="round,pad=0.4", facecolor=color, alpha=0.25, edgecolor=color))
+    ax.set_xlim(-0.7, n_columns - 0.3)
+    ax.set_ylim(-n_rows / 2 - 0.2, n_rows / 2 + 0.2)
+    ax.set_axis_off()
+    ax.set_title(title)
     return fig
