@@ -356,8 +356,11 @@ def _box(lower: Any, upper: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def _values_at_points(f: Callable, points: np.ndarray) -> np.ndarray:
     """``f`` at the rows of ``points`` (shape ``(N, d)``), checked to be ``N`` finite numbers."""
-    out = f(points)
-    values = np.asarray(out, dtype=float) if np.ndim(out) else None
+    try:
+        out = f(points)
+        values = np.asarray(out, dtype=float) if np.ndim(out) else None
+    except TypeError:  # e.g. float(...) of an array
+        values = None
     if values is None:  # f handles one point at a time
         values = np.array([float(f(p)) for p in points])
     if values.shape != (len(points),):
@@ -387,8 +390,10 @@ def monte_carlo_box(f: Callable[[np.ndarray], np.ndarray], lower: Any, upper: An
     ----------
     f : callable
         Takes an array of points of shape ``(N, d)`` (one point per row) and
-        returns ``N`` values; a function of one point (shape ``(d,)``) is
-        applied row by row.
+        returns ``N`` values, e.g. ``lambda p: np.sum(p**2, axis=1)``. A
+        function that returns one number for such an array (or fails on it)
+        is applied row by row. Beware of writing ``p[0]`` for the first
+        coordinate: that is the first *point*; write ``p[:, 0]``.
     lower, upper : array_like, shape (d,)
         Corners of the box, ``lower < upper`` in every coordinate.
     n : int
