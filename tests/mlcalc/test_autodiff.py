@@ -329,3 +329,30 @@ def test_repr_is_readable():
     x = Value(2.5, label="x")
     assert repr(x) == "Value(data=2.5, grad=0, label='x')"
     assert "op='*'" in repr(x * 2)
+
+
+def test_computation_graph_figure_draws_every_node_and_edge_left_to_right():
+    import matplotlib.pyplot as plt
+
+    from mlcalc.plot import computation_graph
+
+    x1, w1, x2, w2, b = (Value(v, label=n) for v, n in [(2.0, "x1"), (-3.0, "w1"), (0.0, "x2"), (1.0, "w2"),
+                                                         (6.88, "b")])
+    out = (x1 * w1 + x2 * w2 + b).tanh()
+    out.backward()
+    g = trace(out)
+    fig = computation_graph(out)
+    ax = fig.axes[0]
+    assert len(ax.texts) == len(g.nodes) and len(ax.patches) == len(g.edges)
+    centres = [text.get_position() for text in ax.texts]
+    for (i, j), arrow in zip(g.edges, ax.patches):
+        assert centres[i][0] < centres[j][0]  # data flows left to right
+    assert f"grad {x1.grad:.4g}" in ax.texts[0].get_text()
+    plt.close(fig)
+    y = x1
+    for _ in range(30):
+        y = y * 1.5
+    with pytest.raises(ValueError, match="max_nodes"):
+        computation_graph(y)
+    with pytest.raises(TypeError, match="Value"):
+        computation_graph(3.0)
