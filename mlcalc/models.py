@@ -609,7 +609,8 @@ class LinearRegression(_Regressor):
     max_iter : int
         Iteration budget for ``"gd"``.
     tol : float
-        Stopping tolerance passed to the optimiser for ``"gd"``.
+        For ``"gd"``: stop once the largest absolute entry of the gradient is
+        at most ``tol``.
 
     Attributes
     ----------
@@ -860,8 +861,9 @@ def _proximal_gradient(fun: Callable, grad: Callable, x0: np.ndarray, *, l1: flo
                        tol: float) -> tuple[np.ndarray, list[float], int, bool]:
     """ISTA: a gradient step on the smooth part, then soft-thresholding for ``l1 * ||x||_1``.
 
-    Stops when the gradient mapping ``(x - x_new) / learning_rate`` has norm
-    at most ``tol`` (it is the gradient when no weight sits at zero).
+    Stops when the gradient mapping ``(x - x_new) / learning_rate`` has
+    infinity norm at most ``tol`` (it is the gradient when no weight sits at
+    zero), the criterion :mod:`mlcalc.optim` applies to the gradient.
     """
     x = x0.copy()
     mask = penalised.astype(bool)
@@ -872,7 +874,7 @@ def _proximal_gradient(fun: Callable, grad: Callable, x0: np.ndarray, *, l1: flo
         mapping = (x - step) / learning_rate
         x = step
         losses.append(fun(x) + l1 * float(np.abs(x[mask]).sum()))
-        if np.linalg.norm(mapping) <= tol:
+        if np.max(np.abs(mapping)) <= tol:
             return x, losses, iteration, True
     return x, losses, max_iter, False
 
@@ -913,8 +915,8 @@ class LogisticRegression(_BinaryClassifier):
         curvature (:math:`\\sigma' \\le 1/4`), which guarantees descent.
     max_iter : int
     tol : float
-        Stop when the norm of the gradient (gradient mapping for ``"l1"``) is
-        below ``tol``.
+        Stop once the largest absolute entry of the gradient (of the gradient
+        mapping for ``"l1"``) is at most ``tol``.
 
     Attributes
     ----------
@@ -1004,7 +1006,10 @@ class LogisticRegression(_BinaryClassifier):
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, shape ``(n_samples, 2)``: columns ``classes_[0]``, ``classes_[1]``.
 
-        .. math:: P(y = \\texttt{classes\\_[1]} \\mid x) = \\sigma(w\\cdot x + b).
+        The second column is the model's probability of the positive class
+        ``classes_[1]``, the first its complement:
+
+        .. math:: P(y = 1 \\mid x) = \\sigma(w\\cdot x + b), \\qquad P(y = 0 \\mid x) = 1 - \\sigma(w\\cdot x + b).
         """
         p = sigmoid(self.decision_function(X))
         return np.column_stack([1.0 - p, p])
