@@ -345,7 +345,7 @@ def test_computation_graph_figure_draws_every_node_and_edge_left_to_right():
     ax = fig.axes[0]
     assert len(ax.texts) == len(g.nodes) and len(ax.patches) == len(g.edges)
     centres = [text.get_position() for text in ax.texts]
-    for (i, j), arrow in zip(g.edges, ax.patches):
+    for i, j in g.edges:
         assert centres[i][0] < centres[j][0]  # data flows left to right
     assert f"grad {x1.grad:.4g}" in ax.texts[0].get_text()
     plt.close(fig)
