@@ -342,6 +342,16 @@ def test_check_grad_with_zero_components_and_at_a_stationary_point():
     assert check_grad(f, lambda v: grad(v) + [1e-4, 0.0], [1.3, np.pi / 2]) > 1e-5
 
 
+def test_check_grad_with_explicit_step_for_many_parameters():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((30, 40))
+    f = lambda v: float(np.sum(np.tanh(A @ v) ** 2))  # noqa: E731
+    grad = lambda v: A.T @ (2 * np.tanh(A @ v) * (1 - np.tanh(A @ v) ** 2))  # noqa: E731
+    x = 0.1 * rng.standard_normal(40)
+    assert check_grad(f, grad, x, h=1e-5) < 1e-8
+    assert check_grad(f, lambda v: grad(v) + 1e-4 * (np.arange(40) == 7), x, h=1e-5) > 1e-5
+
+
 def test_check_grad_rejects_wrong_shape():
     with pytest.raises(ValueError, match=r"shape \(2,\)"):
         check_grad(lambda v: v @ v, lambda v: 2 * v[:1], [1.0, 2.0])
