@@ -476,13 +476,15 @@ def _center(X: np.ndarray, y: np.ndarray, fit_intercept: bool):
     return X - x_mean, y - y_mean, x_mean, y_mean
 
 
-def _warn_if_not_converged(estimator: Any, converged: bool, n_iter: int) -> None:
+def _warn_if_not_converged(estimator: Any, converged: bool, max_iter: int, detail: str = "", *,
+                           stacklevel: int = 3) -> None:
+    """Warn (do not raise) so that a chapter can still plot the loss curve of a failed run."""
     if not converged:
         warnings.warn(
-            f"{type(estimator).__name__} did not converge in max_iter={n_iter} iterations; "
-            "increase max_iter, or adjust learning_rate or tol",
+            f"{type(estimator).__name__} did not converge within max_iter={max_iter} iterations; "
+            f"increase max_iter, or adjust learning_rate or tol. {detail}".rstrip(),
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
 
@@ -704,7 +706,7 @@ class LinearRegression(_Regressor):
         theta = np.asarray(result.x, dtype=float)
         coef, intercept = (theta[1:], theta[0]) if self.fit_intercept else (theta, 0.0)
         self._set_linear(coef, intercept, result.nit, _loss_curve(result), n)
-        _warn_if_not_converged(self, bool(result.success), max_iter)
+        _warn_if_not_converged(self, bool(result.success), max_iter, result.message, stacklevel=4)
 
 
 class Ridge(LinearRegression):
@@ -980,10 +982,12 @@ class LogisticRegression(_BinaryClassifier):
             return _logistic_hessian(theta, A, target) + np.diag(l2 * penalised)
 
         theta0 = np.zeros(A.shape[1])
+        detail = ""
         if solver == "newton":
             result = _optimize("newton", fun, grad, theta0, hess=hess, max_iter=max_iter,
                                tol=tol, line_search=True)
             theta, losses, n_iter, converged = result.x, _loss_curve(result), result.nit, result.success
+            detail = result.message
         else:
             learning_rate = _check_learning_rate(self.learning_rate)
             if learning_rate == "auto":
@@ -997,10 +1001,11 @@ class LogisticRegression(_BinaryClassifier):
                                    learning_rate=learning_rate, max_iter=max_iter, tol=tol)
                 theta, losses, n_iter, converged = (result.x, _loss_curve(result), result.nit,
                                                     result.success)
+                detail = result.message
         theta = np.asarray(theta, dtype=float)
         coef, intercept = (theta[1:], theta[0]) if self.fit_intercept else (theta, 0.0)
         self._set_linear(coef, intercept, n_iter, losses, n)
-        _warn_if_not_converged(self, bool(converged), max_iter)
+        _warn_if_not_converged(self, bool(converged), max_iter, detail)
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:

@@ -460,3 +460,10 @@ def test_scores_match_sklearn_metrics():
     assert models.accuracy_score(labels, guesses) == pytest.approx(accuracy_score(labels, guesses))
     with pytest.raises(ValueError, match="single number"):
         models.r2_score(1.0, 1.0)
+
+
+def test_a_diverging_learning_rate_warns_with_the_reason_and_keeps_the_curve(diabetes):
+    X, y = diabetes
+    with pytest.warns(ConvergenceWarning, match="learning rate 5 is likely too large"):
+        model = LinearRegression(solver="gd", learning_rate=5.0, max_iter=300).fit(30 * X, y)
+    assert model.loss_curve_[1] > model.loss_curve_[0]  # the loss grows from the first step
