@@ -405,9 +405,10 @@ def test_bfgs_ill_conditioned_quadratic_matches_solve_and_scipy():
     assert ours.success
     assert_allclose(ours.x, exact, atol=1e-8)
     assert_allclose(ours.x, ref.x, atol=1e-7)
-    # With scipy's starting matrix (the unscaled identity) the iteration counts are comparable.
+    # With scipy's starting matrix (the unscaled identity, our default) the iteration counts are comparable.
+    assert ours.nit <= 1.5 * ref.nit
     same_start = bfgs(f, g, np.zeros(30), tol=1e-8, hess_inv0=np.eye(30))
-    assert same_start.success and same_start.nit <= 1.5 * ref.nit
+    assert same_start.success and same_start.nit == ours.nit
 
 
 def test_bfgs_and_newton_logistic_regression_match_scipy():
@@ -425,8 +426,9 @@ def test_bfgs_and_newton_logistic_regression_match_scipy():
 
 def test_bfgs_is_invariant_to_scaling_the_loss():
     """The scaled H0 (Nocedal & Wright 6.20) makes the steps independent of the loss's units."""
-    a = bfgs(rosen, rosen_der, [-1.2, 1.0])
-    b = bfgs(lambda x: 1e-3 * rosen(x), lambda x: 1e-3 * rosen_der(x), [-1.2, 1.0], tol=1e-9)
+    a = bfgs(rosen, rosen_der, [-1.2, 1.0], initial_scaling=True)
+    b = bfgs(lambda x: 1e-3 * rosen(x), lambda x: 1e-3 * rosen_der(x), [-1.2, 1.0], tol=1e-9,
+             initial_scaling=True)
     assert_allclose(a.history.x[:10], b.history.x[:10], rtol=1e-8)
 
 
