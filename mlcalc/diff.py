@@ -499,15 +499,16 @@ def hessian(f: Callable[[np.ndarray], float], x: Any, *, h: Any = None) -> np.nd
 
     def quotient(step: np.ndarray) -> np.ndarray:
         # The entries in the upper triangle, in the order of ``upper``.
+        def at(shift: np.ndarray) -> float:
+            return _scalar_value(f, point + shift)
+
         entries = []
         for i, j in zip(*upper):
             di, dj = step[i] * eye[i], step[j] * eye[j]
             if i == j:
-                value = (_scalar_value(f, point + di) - 2 * center + _scalar_value(f, point - di)) / step[i] ** 2
+                entries.append((at(di) - 2 * center + at(-di)) / step[i] ** 2)
             else:
-                value = (_scalar_value(f, point + di + dj) - _scalar_value(f, point + di - dj)
-                         - _scalar_value(f, point - di + dj) + _scalar_value(f, point - di - dj)) / (4 * step[i] * step[j])
-            entries.append(value)
+                entries.append((at(di + dj) - at(di - dj) - at(-di + dj) + at(-di - dj)) / (4 * step[i] * step[j]))
         return np.array(entries)
 
     if explicit is not None:
