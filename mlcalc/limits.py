@@ -74,7 +74,7 @@ def _steps(h0: Any, ratio: Any, steps: Any) -> np.ndarray:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.12g}"
+    return f"{value + 0.0:.12g}"  # + 0.0 turns -0.0 into 0.0
 
 
 @dataclass(frozen=True)
@@ -481,9 +481,12 @@ def estimate_limit(f: Callable[[float], Any], a: float, *, h0: float = 0.1, rati
         tolerance = atol + rtol * max(abs(left), abs(right)) + left_error + right_error
         if gap <= tolerance:
             value = (left + right) / 2
-            how = "".join(f" From the {name}, {reason}." for name, reason in
-                          (("left", left_reason), ("right", right_reason))
-                          if not reason.startswith("the values settle"))
+            sides = [(name, reason) for name, reason in (("left", left_reason), ("right", right_reason))
+                     if not reason.startswith("the values settle")]
+            if len(sides) == 2 and left_reason == right_reason:
+                sides = [("either", left_reason)]
+            how = "".join(f" From {'the ' + name if name != 'either' else 'either side'}, {reason}."
+                          for name, reason in sides)
             return result(value, "finite",
                           f"{intro} from either side the values settle at {_fmt(value)} "
                           f"(left {_fmt(left)}, right {_fmt(right)}).{how}", max(left_error, right_error, gap))
@@ -535,8 +538,8 @@ def epsilon_delta(f: Callable[[float], Any], a: float, L: float, epsilon: float,
     This function checks :math:`|f(a \\pm t) - L| < \\varepsilon` on a grid of
     offsets :math:`t` (evenly spaced up to ``delta_max``, plus geometrically
     spaced ones down to :math:`10^{-12}\\,` ``delta_max``) and returns the
-    first offset where it fails, refined by bisection to about
-    :math:`10^{-12}` ``delta_max``. It is exact for functions that cross the
+    first offset where it fails, refined by bisection to full floating-point
+    precision. It is exact for functions that cross the
     band once near ``a``, but a grid can miss a brief excursion outside the
     band between two grid points.
 
@@ -600,9 +603,9 @@ def epsilon_delta(f: Callable[[float], Any], a: float, L: float, epsilon: float,
     if good == 0.0:
         return 0.0
     # A crossing lies between the last good and the first bad offset: bisect to it.
-    for _ in range(60):
+    for _ in range(200):  # until good and bad are neighbouring floats
         middle = (good + bad) / 2
-        if middle in (good, bad) or bad - good <= 1e-12 * delta_max:
+        if middle in (good, bad):
             break
         if fails(middle):
             bad = middle
