@@ -15,7 +15,8 @@ Two ways to differentiate numerically live here.
 
 Functions passed to :func:`derivative` are applied elementwise and should be
 vectorised (written with numpy); a function that returns one number for an
-array, or fails on an array, is evaluated point by point instead. Functions
+array, or fails on an array (``math.sin``, an ``if`` on its argument), is
+evaluated point by point instead. Functions
 passed to :func:`gradient`, :func:`jacobian` and :func:`hessian` take one
 point, a 1-D array of shape ``(n,)``.
 
@@ -88,8 +89,8 @@ def _call_elementwise(f: Callable, *coordinates: np.ndarray, complex_ok: bool = 
     """Evaluate ``f`` entry by entry over arrays of one shape: ``f(x)``, or ``f(x, y)`` for two arrays.
 
     Vectorised if ``f`` allows it; a function that returns one number for
-    arrays (a constant) or fails on them (``math.sin``) is called point by
-    point. Shared by :mod:`mlcalc.integrate`.
+    arrays (a constant) or fails on them (``math.sin``, an ``if`` on the
+    argument) is called point by point, where a genuine error shows again. Shared by :mod:`mlcalc.integrate`.
     """
     shape = coordinates[0].shape
     scalar = complex if np.iscomplexobj(coordinates[0]) else float
@@ -98,7 +99,7 @@ def _call_elementwise(f: Callable, *coordinates: np.ndarray, complex_ok: bool = 
     try:
         out = f(*coordinates)
         vectorised = np.ndim(out) != 0
-    except TypeError:  # e.g. math.sin(array)
+    except (TypeError, ValueError):  # math.sin(array); `if x > 0:` on an array
         vectorised = False
     if not vectorised:  # a constant, or a function written for single numbers
         flat = [c.ravel() for c in coordinates]

@@ -11,7 +11,7 @@ whatever the dimension, which is why Monte Carlo wins in high dimension
 Integrands should be vectorised (written with numpy): ``f(x)`` receives an
 array of nodes and returns an array of the same shape. A function that
 returns one number for an array (a constant) or fails on an array (one written
-with :mod:`math`) is evaluated node by node instead, which is slower but
+with :mod:`math`, or with an ``if`` on its argument) is evaluated node by node instead, which is slower but
 gives the same result.
 
 See the chapter "Integrals"; double integrals and Monte Carlo in several
@@ -359,7 +359,7 @@ def _values_at_points(f: Callable, points: np.ndarray) -> np.ndarray:
     try:
         out = f(points)
         values = np.asarray(out, dtype=float) if np.ndim(out) else None
-    except TypeError:  # e.g. float(...) of an array
+    except (TypeError, ValueError):  # float(...) or `if` on an array of points
         values = None
     if values is None:  # f handles one point at a time
         values = np.array([float(f(p)) for p in points])

@@ -126,6 +126,13 @@ def test_function_written_for_single_numbers_is_evaluated_pointwise():
     assert_allclose(derivative(math.sin, [0.0, 1.0]), np.cos([0.0, 1.0]), rtol=1e-10)
     assert_allclose(derivative(lambda x: 3.0, [0.0, 1.0]), [0.0, 0.0], atol=1e-12)
 
+    def ramp(x):
+        if x > 0:
+            return x**2
+        return 0.0
+
+    assert_allclose(derivative(ramp, [-1.0, 2.0]), [0.0, 4.0], atol=1e-9)
+
 
 def test_f_returning_wrong_shape_or_type_is_reported():
     with pytest.raises(ValueError, match="one value per input point"):

@@ -159,6 +159,20 @@ def test_non_vectorised_and_constant_integrands():
     assert monte_carlo(lambda x: 2.0, 1.0, 4.0, 10, rng=np.random.default_rng(0)) == (6.0, 0.0)
 
 
+def piecewise(x):
+    """|x| written with an `if`, for single numbers only."""
+    if x >= 0:
+        return x
+    return -x
+
+
+def test_piecewise_integrand_written_with_if_is_evaluated_node_by_node():
+    assert trapezoid(piecewise, -1.0, 2.0, 3) == pytest.approx(2.5, rel=1e-14)
+    assert riemann_sum(piecewise, -1.0, 2.0, 30, rule="midpoint") == pytest.approx(2.5, rel=1e-14)
+    with pytest.raises(ZeroDivisionError):  # a genuine error still shows
+        trapezoid(lambda x: 1 / 0, 0.0, 1.0, 4)
+
+
 def test_results_are_python_floats():
     for value in (riemann_sum(np.exp, 0, 1, 3), trapezoid(np.exp, 0, 1, 3), simpson(np.exp, 0, 1, 2),
                   double_integral(np.add, 0, 1, 0, 1, 2), midpoint_box(lambda p: p[:, 0], [0], [1], 3)):
