@@ -20,7 +20,6 @@ See the chapter 'Backpropagation and activation functions'.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
@@ -344,7 +343,7 @@ _ACTIVATION_FORMULAS: dict[str, tuple[str, str, str]] = {
 
 
 def activation_table() -> list[dict[str, str]]:
-    """The activation-derivative table: one row per entry of :data:`ACTIVATIONS`.
+    r"""The activation-derivative table: one row per entry of :data:`ACTIVATIONS`.
 
     Returns
     -------
@@ -356,8 +355,8 @@ def activation_table() -> list[dict[str, str]]:
     Examples
     --------
     >>> row = activation_table()[0]
-    >>> row["name"], row["derivative"]
-    ('sigmoid', '\\\\sigma(x)\\\\,(1 - \\\\sigma(x))')
+    >>> print(row["name"], "|", row["function"], "|", row["derivative"])
+    sigmoid | \sigma(x) = 1/(1 + e^{-x}) | \sigma(x)\,(1 - \sigma(x))
 
     See the chapter 'Backpropagation and activation functions'.
     """
