@@ -247,7 +247,9 @@ def fit_mle(negative_log_likelihood: Callable[[np.ndarray, np.ndarray], float], 
     Minimising :math:`-\\ell` is maximising the likelihood; the optimiser is
     :func:`mlcalc.optim.bfgs` (default) or :func:`mlcalc.optim.gradient_descent`.
     Without ``grad`` the gradient comes from central finite differences,
-    :func:`mlcalc.diff.gradient`.
+    :func:`mlcalc.diff.gradient`; where the negative log-likelihood is not
+    finite (a trial step of the line search too far out) it is reported as NaN,
+    so that the line search shortens the step.
 
     Parameters that must stay positive (a scale, a shape) are best optimised
     through their logarithm: write the negative log-likelihood in terms of
@@ -269,7 +271,10 @@ def fit_mle(negative_log_likelihood: Callable[[np.ndarray, np.ndarray], float], 
     method : {"bfgs", "gradient_descent"}
     **options
         Passed to the optimiser: ``max_iter``, ``tol``, ``callback``, and
-        ``learning_rate`` for gradient descent.
+        ``learning_rate`` for gradient descent. BFGS runs with
+        ``initial_scaling=True`` unless told otherwise: its first step has
+        unit length in parameter space, and the iterates do not depend on
+        whether the negative log-likelihood is a sum or a mean.
 
     Returns
     -------
@@ -305,13 +310,26 @@ def fit_mle(negative_log_likelihood: Callable[[np.ndarray, np.ndarray], float], 
 
     if grad is None:
         def gradient(params: np.ndarray) -> np.ndarray:
-            return diff.gradient(fun, params)
+            # Where the likelihood is 0 (an overflowing trial step of the line search) there is no
+            # gradient to estimate; NaN tells the optimiser to shorten the step.
+            nan = np.full(np.size(params), np.nan)
+            if not np.isfinite(fun(params)):
+                return nan
+            try:
+                return diff.gradient(fun, params)
+            except ValueError:  # not finite at a neighbouring point of the difference quotient
+                return nan
     else:
         check_callable(grad, "grad")
 
         def gradient(params: np.ndarray) -> np.ndarray:
             return np.asarray(grad(params, x), dtype=float)
 
+    if method == "bfgs" and "hess_inv0" not in options:
+        # A total log-likelihood grows with the sample size, and so does its gradient: a first
+        # step of -gradient would leap far outside any sensible range (e^2400 for a log scale).
+        # Scaled BFGS tries a first step of unit length and is independent of the loss's units.
+        options.setdefault("initial_scaling", True)
     return getattr(optim, method)(fun, gradient, x0, **options)
 
 

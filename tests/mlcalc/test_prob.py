@@ -107,6 +107,27 @@ def test_numeric_mle_of_a_gamma_matches_scipy_fit():
     assert res.fun == pytest.approx(-np.sum(stats.gamma.logpdf(data, shape_ref, scale=scale_ref)), rel=1e-9)
 
 
+def test_fit_mle_survives_trial_steps_where_the_likelihood_overflows():
+    # unscaled BFGS first tries a step of length |gradient| (hundreds here): e^shape overflows,
+    # the finite-difference gradient is reported as NaN, and the line search shortens the step
+    data = np.random.default_rng(2).gamma(3.0, 2.0, size=400)
+    with np.errstate(over="ignore", invalid="ignore"):
+        res = prob.fit_mle(_gamma_nll, [0.0, 0.0], data, initial_scaling=False, tol=1e-6)
+    assert res.success
+    shape_ref, _, scale_ref = stats.gamma.fit(data, floc=0)
+    assert_allclose(np.exp(res.x), [shape_ref, scale_ref], rtol=1e-5)
+
+
+def test_fit_mle_of_a_sum_and_of_a_mean_agree():
+    data = np.random.default_rng(5).normal(-1.0, 0.5, size=1000)
+    total = lambda p, x: -prob.log_likelihood(prob.normal_logpdf, (p[0], np.exp(p[1])), x)
+    mean = lambda p, x: total(p, x) / len(x)
+    a = prob.fit_mle(total, [0.0, 0.0], data, tol=1e-6)
+    b = prob.fit_mle(mean, [0.0, 0.0], data, tol=1e-9)
+    assert_allclose(a.x, b.x, rtol=1e-6, atol=1e-9)
+    assert_allclose([a.x[0], np.exp(a.x[1])], stats.norm.fit(data), rtol=1e-6)
+
+
 def test_numeric_mle_of_a_logistic_distribution_with_analytic_gradient():
     data = np.random.default_rng(3).logistic(1.0, 0.5, size=400)
 
