@@ -101,9 +101,16 @@ class Rule(NamedTuple):
     formula: str
 
 
+Rule.forward.__doc__ = "The operation: ``forward(*inputs, *constants) -> float``."
+Rule.local_gradients.__doc__ = "``local_gradients(out, *inputs, *constants)``: one ``∂out/∂input`` per input Value."
+Rule.formula.__doc__ = "The derivative rule, written for people."
+
+
 # ---------------------------------------------------------------------------
 # THE DERIVATIVE RULES. Every local derivative the engine knows is here.
 # ---------------------------------------------------------------------------
+#: Operation name → :class:`Rule` (value, local derivatives, formula): the
+#: complete list of what :class:`Value` can differentiate.
 RULES: dict[str, Rule] = {
     "+":       Rule(operator.add,     lambda out, a, b: (1.0, 1.0),          "d(a+b)/da = 1,   d(a+b)/db = 1"),
     "-":       Rule(operator.sub,     lambda out, a, b: (1.0, -1.0),         "d(a-b)/da = 1,   d(a-b)/db = -1"),
@@ -410,15 +417,7 @@ def zero_grad(root: Value) -> None:
 
 
 class Graph(NamedTuple):
-    """The computation graph of a :class:`Value`, from :func:`trace`.
-
-    Attributes
-    ----------
-    nodes : list of Value
-        In topological order (inputs first, the output last).
-    edges : list of (int, int)
-        ``(i, j)``: ``nodes[i]`` is an input of ``nodes[j]``.
-    """
+    """The computation graph of a :class:`Value`, from :func:`trace`: its ``nodes`` and ``edges``."""
 
     nodes: list[Value]
     edges: list[tuple[int, int]]
@@ -436,6 +435,10 @@ class Graph(NamedTuple):
         index = {id(v): i for i, v in enumerate(self.nodes)}
         return [{"node": i, "label": v.label, "op": v.op, "inputs": tuple(index[id(p)] for p in v.parents),
                  "data": v.data, "grad": v.grad} for i, v in enumerate(self.nodes)]
+
+
+Graph.nodes.__doc__ = "list of Value: the nodes in topological order (inputs first, the output last)."
+Graph.edges.__doc__ = "list of (int, int): ``(i, j)`` when ``nodes[i]`` is an input of ``nodes[j]``."
 
 
 def trace(root: Value) -> Graph:

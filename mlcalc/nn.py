@@ -320,6 +320,10 @@ class Activation(NamedTuple):
     derivative: Callable[[ArrayLike], Any]
 
 
+Activation.function.__doc__ = "The activation :math:`f`, elementwise."
+Activation.derivative.__doc__ = "Its derivative :math:`f'`, elementwise, as a function of the same input."
+
+
 #: Name → ``Activation(function, derivative)`` for the elementwise activations
 #: (leaky relu with its default slope 0.01). These are the hidden-layer
 #: activations :class:`MLP` accepts.
