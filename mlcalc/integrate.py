@@ -11,7 +11,7 @@ whatever the dimension, which is why Monte Carlo wins in high dimension
 Integrands should be vectorised (written with numpy): ``f(x)`` receives an
 array of nodes and returns an array of the same shape. A function that
 returns one number for an array (a constant) or fails on an array (one written
-with :mod:`math`, or with an ``if`` on its argument) is evaluated node by node instead, which is slower but
+with ``math``, or with an ``if`` on its argument) is evaluated node by node instead, which is slower but
 gives the same result.
 
 See the chapter "Integrals"; double integrals and Monte Carlo in several

@@ -1,6 +1,6 @@
 r"""Optimizers: gradient descent and its adaptive variants, Newton's method, BFGS.
 
-Every minimizer follows the contract of :func:`scipy.optimize.minimize`: it
+Every minimizer follows the contract of ``scipy.optimize.minimize``: it
 returns an :class:`OptimizeResult` with the fields ``x, fun, jac, nit, nfev,
 njev, success, status, message``, and a ``callback(intermediate_result)`` may
 raise ``StopIteration`` to stop the run early. On top of scipy's contract each
@@ -336,7 +336,7 @@ def _diverged_message(nit: int, f: float, g: np.ndarray, learning_rate: float | 
 class Optimizer:
     """Base class of the stateful first-order optimizers.
 
-    Subclasses implement :meth:`_update`, the rule for one parameter array.
+    Subclasses implement ``_update``, the rule for one parameter array.
     :meth:`step` applies it to every array of a list, in place, keeping a
     separate state (velocity, moment estimates) for each position in the list.
     """

@@ -108,7 +108,7 @@ def assert_close(actual: Any, expected: Any, *, rtol: float = 1e-7, atol: float 
         |\\text{actual} - \\text{expected}| \\le \\text{atol}
         + \\text{rtol}\\,|\\text{expected}|,
 
-    the rule of :func:`numpy.testing.assert_allclose`, after checking that
+    the rule of ``numpy.testing.assert_allclose``, after checking that
     ``actual`` is a genuine real number or numeric array (see the module
     docstring) of exactly the expected shape: there is no broadcasting, so
     shape ``(3,)`` against ``(3, 1)`` fails.
