@@ -21,7 +21,8 @@ from ._validation import (as_float_array, check_callable, check_choice, check_in
 
 __all__ = ["new_figure", "label_axes", "function_with_tangent", "secant_to_tangent", "step_error_curve",
            "area_under_curve", "riemann_rectangles", "convergence_plot", "epsilon_delta_window",
-           "computation_graph", "descent_path_on_contours", "loss_curves"]
+           "computation_graph", "descent_path_on_contours", "loss_curves",
+           "surface_with_slices", "contour_with_gradients", "activation_panels", "decision_boundary"]
 
 DEFAULT_FIGSIZE = (6.4, 4.0)
 
@@ -561,7 +562,9 @@ def convergence_plot(n: Any, errors: Mapping[str, Any], *, ax: Axes | None = Non
         slope, intercept = np.polyfit(np.log(n), np.log(err), 1)
         slopes[name] = float(slope)
         color = f"C{index}"
-        ax.loglog(n, err, "o", color=color, label=f"{name} (slope {slope:.2f})")
+        marker = "osD^vPX*"[index % 8]  # distinct markers keep coinciding series visible
+        ax.loglog(n, err, marker, color=color, fillstyle="none" if index % 2 else "full",
+                  label=f"{name} (slope {slope:.2f})")
         ax.loglog(n, np.exp(intercept) * n ** slope, "--", color=color, linewidth=1, label="_nolegend_")
     if n.size <= 10:  # label the measured n themselves rather than crowded minor ticks
         ax.set_xticks(n, [f"{value:g}" for value in n])
@@ -1018,4 +1021,443 @@ def loss_curves(runs: Mapping[str, Any], *, ax: Axes | None = None, minimum: flo
     default_x = "parameter updates" if x_values == "iteration" else "iteration"
     default_y = "excess loss $f(x_k) - f^*$" if minimum is not None else "loss $f(x_k)$"
     label_axes(ax, title=title, xlabel=xlabel or default_x, ylabel=ylabel or default_y, legend=len(runs) > 1)
+    return fig
+
+
+# --- Chapter "Multivariable and matrix calculus" ----------------------------------
+
+
+def _point_2d(point: Any, name: str) -> np.ndarray:
+    p = as_float_array(point, name, ndim=1)
+    if p.shape != (2,):
+        raise ValueError(f"{name} must be a point (x, y) of shape (2,), got shape {p.shape}")
+    return p
+
+
+def _value_at(f: Callable[[np.ndarray], Any], point: np.ndarray, name: str = "f") -> float:
+    value = np.asarray(f(point.copy()), dtype=float)
+    if value.size != 1:
+        raise ValueError(f"{name} must return a single number for a point of shape (2,), got shape {value.shape}")
+    return float(value.reshape(()))
+
+
+def surface_with_slices(f: Callable[[np.ndarray], Any], point: Any, *, xlim: tuple[float, float],
+                        ylim: tuple[float, float], partials: Any = None, ax: Axes | None = None,
+                        n_grid: int = 60, tangent_length: float | None = None, title: str | None = None,
+                        zlabel: str = "$f(x, y)$") -> Figure:
+    """Draw the surface :math:`z = f(x, y)`, its two slices through a point and their tangents.
+
+    Through :math:`(x_0, y_0)` the plane :math:`y = y_0` cuts the surface
+    along the curve :math:`x \\mapsto f(x, y_0)` and the plane :math:`x = x_0`
+    along :math:`y \\mapsto f(x_0, y)`. The slopes of their tangent lines are
+    the partial derivatives,
+
+    .. math::
+
+        \\frac{\\partial f}{\\partial x}(x_0, y_0) = \\lim_{h \\to 0} \\frac{f(x_0 + h, y_0) - f(x_0, y_0)}{h},
+        \\qquad
+        \\frac{\\partial f}{\\partial y}(x_0, y_0) = \\lim_{h \\to 0} \\frac{f(x_0, y_0 + h) - f(x_0, y_0)}{h}.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(p) -> float`` for a point ``p`` of shape (2,), as for
+        :func:`mlcalc.diff.gradient` (vectorised over a stacked grid when it
+        allows it, else evaluated point by point).
+    point : (float, float)
+        The point :math:`(x_0, y_0)`.
+    xlim, ylim : (float, float)
+        The rectangle drawn; it should contain ``point``.
+    partials : (float, float), optional
+        :math:`(\\partial f/\\partial x, \\partial f/\\partial y)` at ``point``,
+        e.g. from sympy; by default :func:`mlcalc.diff.gradient`.
+    ax : mpl_toolkits.mplot3d.axes3d.Axes3D, optional
+        3-D axes to draw on (``projection="3d"``); a new figure by default.
+    n_grid : int, optional
+        Grid points per axis of the surface.
+    tangent_length : float, optional
+        Length (along the axis) of each tangent segment; a fifth of the
+        smaller side of the rectangle by default.
+    title, zlabel : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The lines are labelled ``"slice y = y0"``, ``"slice x = x0"``,
+        ``"tangent, slope ∂f/∂x = ..."`` and ``"tangent, slope ∂f/∂y = ..."``
+        (in mathtext).
+
+    See the chapter "Multivariable and matrix calculus".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = lambda p: p[0] ** 2 + 3 * p[1]          # partials (2x, 3)
+    >>> fig = surface_with_slices(f, (1.0, 0.5), xlim=(-2, 2), ylim=(-2, 2))
+    >>> [line.get_label()[:15] for line in fig.axes[0].get_lines()][:4]
+    ['slice $y = 0.5$', 'slice $x = 1$', 'tangent, slope ', 'tangent, slope ']
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    """
+    check_callable(f, "f")
+    p = _point_2d(point, "point")
+    x_lo, x_hi = check_interval(*xlim, names=("xlim[0]", "xlim[1]"))
+    y_lo, y_hi = check_interval(*ylim, names=("ylim[0]", "ylim[1]"))
+    if not (x_lo <= p[0] <= x_hi and y_lo <= p[1] <= y_hi):
+        raise ValueError(f"point {p.tolist()} must lie inside xlim={xlim} and ylim={ylim}")
+    n_grid = check_int(n_grid, "n_grid", minimum=2)
+    if partials is None:
+        from .diff import gradient
+
+        slopes = gradient(f, p)
+    else:
+        slopes = _point_2d(partials, "partials")
+    length = (0.3 * min(x_hi - x_lo, y_hi - y_lo) if tangent_length is None
+              else check_positive(tangent_length, "tangent_length"))
+    if ax is None:
+        fig, ax = new_figure(figsize=(6.4, 5.2), projection="3d")
+    elif getattr(ax, "name", None) != "3d":
+        raise TypeError("ax must be 3-D axes, created with projection='3d'")
+    else:
+        fig = ax.figure
+
+    X, Y = np.meshgrid(np.linspace(x_lo, x_hi, n_grid), np.linspace(y_lo, y_hi, n_grid))
+    Z = _evaluate_on_plane(f, X, Y)
+    # Draw in call order (surface first), so the curves stay visible on top of it.
+    ax.computed_zorder = False
+    ax.plot_surface(X, Y, Z, cmap="viridis", alpha=0.45, linewidth=0, antialiased=True, zorder=1)
+    z0 = _value_at(f, p)
+    xs = np.linspace(x_lo, x_hi, 200)
+    ys = np.linspace(y_lo, y_hi, 200)
+    along_x = np.array([_value_at(f, np.array([x, p[1]])) for x in xs])
+    along_y = np.array([_value_at(f, np.array([p[0], y])) for y in ys])
+    ax.plot(xs, np.full_like(xs, p[1]), along_x, color="C3", linewidth=2.0, label=f"slice $y = {p[1]:.3g}$")
+    ax.plot(np.full_like(ys, p[0]), ys, along_y, color="C0", linewidth=2.0, label=f"slice $x = {p[0]:.3g}$")
+    t = np.array([-length / 2, length / 2])
+    ax.plot(p[0] + t, np.full(2, p[1]), z0 + slopes[0] * t, "--", color="C3", linewidth=2.0,
+            label=f"tangent, slope $\\partial f/\\partial x = {slopes[0]:.3g}$")
+    ax.plot(np.full(2, p[0]), p[1] + t, z0 + slopes[1] * t, "--", color="C0", linewidth=2.0,
+            label=f"tangent, slope $\\partial f/\\partial y = {slopes[1]:.3g}$")
+    ax.plot([p[0]], [p[1]], [z0], "o", color="black", label="_point")
+    ax.set_zlabel(zlabel)
+    label_axes(ax, title=title or f"Slices of $z = f(x, y)$ through $({p[0]:.3g}, {p[1]:.3g})$",
+               xlabel="$x$", ylabel="$y$", legend=False)
+    ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    return fig
+
+
+def contour_with_gradients(f: Callable[[np.ndarray], Any], *, xlim: tuple[float, float],
+                           ylim: tuple[float, float], grad: Callable[[np.ndarray], Any] | None = None,
+                           n_arrows: int = 11, levels: int | Any = 12, point: Any = None,
+                           direction: Any = None, ax: Axes | None = None, n_grid: int = 200,
+                           title: str = "Contour lines and gradient arrows", xlabel: str = "$x$",
+                           ylabel: str = "$y$") -> Figure:
+    """Draw contour lines of :math:`f(x, y)` with the gradient field as arrows.
+
+    The gradient :math:`\\nabla f = (\\partial f/\\partial x, \\partial f/\\partial y)`
+    points in the direction of steepest ascent and is perpendicular to the
+    contour line through its base point; the rate of change in a unit
+    direction :math:`u` is the directional derivative
+
+    .. math::
+
+        D_u f(p) = \\nabla f(p) \\cdot u = \\lVert \\nabla f(p) \\rVert \\cos \\angle(\\nabla f(p), u).
+
+    The arrows of the field share one scale, chosen so that the longest is
+    0.9 grid spacings long; axes have equal scales so that right angles look
+    right.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(p) -> float`` for a point ``p`` of shape (2,).
+    xlim, ylim : (float, float)
+        The rectangle drawn.
+    grad : callable, optional
+        ``grad(p)`` returning the gradient, shape (2,); by default central
+        differences with step ``1e-6``.
+    n_arrows : int, optional
+        Arrows per axis (0 draws no field).
+    levels : int or sequence of float, optional
+        Number of contour lines (at quantiles of ``f`` on the grid) or the
+        levels themselves.
+    point : (float, float), optional
+        Highlight a point: the direction of its gradient (an arrow as long as
+        the one for ``direction``; the legend gives its length
+        :math:`\\lVert\\nabla f\\rVert`) and, dashed, the contour line through it.
+    direction : (float, float), optional
+        With ``point``: a direction :math:`u` (normalised here), drawn from the
+        point with length a quarter of the smaller side of the rectangle and
+        labelled with :math:`D_u f`.
+    ax : matplotlib.axes.Axes, optional
+    n_grid : int, optional
+        Grid points per axis for the contours.
+    title, xlabel, ylabel : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The arrows of the field are the first ``Quiver`` of the axes; the
+        highlighted arrows are patches labelled ``"gradient ..."`` and
+        ``"direction u ..."``.
+
+    See the chapter "Multivariable and matrix calculus".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = lambda p: p[0] ** 2 + 4 * p[1] ** 2
+    >>> fig = contour_with_gradients(f, xlim=(-2, 2), ylim=(-1, 1), grad=lambda p: np.array([2 * p[0], 8 * p[1]]),
+    ...                              point=(1.0, 0.5), direction=(1.0, 0.0))
+    >>> sorted(patch.get_label()[:9] for patch in fig.axes[0].patches)
+    ['direction', 'gradient ']
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    """
+    check_callable(f, "f")
+    x_lo, x_hi = check_interval(*xlim, names=("xlim[0]", "xlim[1]"))
+    y_lo, y_hi = check_interval(*ylim, names=("ylim[0]", "ylim[1]"))
+    n_arrows = check_int(n_arrows, "n_arrows", minimum=0)
+    n_grid = check_int(n_grid, "n_grid", minimum=2)
+    if grad is None:
+        def grad(p: np.ndarray) -> np.ndarray:
+            step = 1e-6 * np.maximum(1.0, np.abs(p))
+            return np.array([(_value_at(f, p + s * e) - _value_at(f, p - s * e)) / (2 * s)
+                             for s, e in zip(step, np.eye(2))])
+    else:
+        check_callable(grad, "grad")
+
+    def grad_at(p: np.ndarray) -> np.ndarray:
+        g = as_float_array(grad(p.copy()), "grad(p)", ndim=1)
+        if g.shape != (2,):
+            raise ValueError(f"grad must return an array of shape (2,), got shape {g.shape}")
+        return g
+
+    p = None if point is None else _point_2d(point, "point")
+    if direction is not None and p is None:
+        raise ValueError("direction needs a point to start from: pass point=(x, y) as well")
+    X, Y = np.meshgrid(np.linspace(x_lo, x_hi, n_grid), np.linspace(y_lo, y_hi, n_grid))
+    Z = _evaluate_on_plane(f, X, Y)
+    if not np.any(np.isfinite(Z)):
+        raise ValueError("f is not finite anywhere on the grid given by xlim and ylim")
+    if isinstance(levels, (int, np.integer)) and not isinstance(levels, bool):
+        n_levels = check_int(int(levels), "levels", minimum=1)
+        level_values = np.unique(np.quantile(Z[np.isfinite(Z)], np.linspace(0.0, 1.0, n_levels + 2)[1:-1]))
+    else:
+        level_values = np.unique(as_float_array(levels, "levels", ndim=1))
+    fig, ax = _figure_and_axes(ax)
+    if level_values.size:
+        contours = ax.contour(X, Y, Z, levels=level_values, cmap="viridis", linewidths=0.9)
+        fig.colorbar(contours, ax=ax, shrink=0.8, label="value of $f$")
+
+    # One scale for the field: the longest arrow spans 0.9 grid spacings.
+    if n_arrows:
+        spacing = min(x_hi - x_lo, y_hi - y_lo) / n_arrows
+        ax_x = x_lo + (x_hi - x_lo) * (np.arange(n_arrows) + 0.5) / n_arrows
+        ax_y = y_lo + (y_hi - y_lo) * (np.arange(n_arrows) + 0.5) / n_arrows
+        QX, QY = np.meshgrid(ax_x, ax_y)
+        field = np.array([grad_at(np.array([x, y])) for x, y in zip(QX.ravel(), QY.ravel())])
+        longest = np.max(np.hypot(field[:, 0], field[:, 1]))
+        scale = 0.9 * spacing / longest if longest > 0 else 1.0
+        ax.quiver(QX.ravel(), QY.ravel(), field[:, 0], field[:, 1], angles="xy", scale_units="xy",
+                  scale=1.0 / scale, color="gray", width=0.004, label="_field")
+    side = min(x_hi - x_lo, y_hi - y_lo)
+    if p is not None:
+        g = grad_at(p)
+        norm = float(np.hypot(*g))
+        ax.contour(X, Y, Z, levels=[_value_at(f, p)], colors="black", linestyles="--", linewidths=1.2)
+        head = 0.03 * side
+        if norm > 0:  # drawn as long as u, so that the angle between them is easy to see
+            ax.arrow(p[0], p[1], 0.25 * side * g[0] / norm, 0.25 * side * g[1] / norm, width=0.008 * side,
+                     head_width=head, head_length=head, length_includes_head=True, color="C3", zorder=4,
+                     label=f"gradient $\\nabla f$, $\\|\\nabla f\\| = {norm:.3g}$")
+        if direction is not None:
+            u = _point_2d(direction, "direction")
+            if not np.any(u):
+                raise ValueError("direction must be a non-zero vector")
+            u = u / np.hypot(*u)
+            ax.arrow(p[0], p[1], 0.25 * side * u[0], 0.25 * side * u[1], width=0.008 * side, head_width=head,
+                     head_length=head, length_includes_head=True, color="C1", zorder=5,
+                     label=f"direction $u$, $D_u f = \\nabla f \\cdot u = {float(g @ u):.3g}$")
+        ax.plot([p[0]], [p[1]], "o", color="black", zorder=6, label="_point")
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    ax.set_aspect("equal", adjustable="box")
+    label_axes(ax, title=title, xlabel=xlabel, ylabel=ylabel, legend=False)
+    if p is not None:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8, ncols=2 if direction is None else 1)
+    return fig
+
+
+# --- Chapter "Backpropagation and activation functions" --------------------------
+
+
+def activation_panels(names: Any = None, *, interval: tuple[float, float] = (-5.0, 5.0), alpha: float = 0.01,
+                      axes: Any = None, n_points: int = 401) -> Figure:
+    """Draw activation functions and their derivatives, one panel per activation.
+
+    Each panel shows :math:`f(x)` (solid) and :math:`f'(x)` (dashed), taken from
+    :data:`mlcalc.nn.ACTIVATIONS`. The largest value of :math:`f'` is in the
+    legend, because it bounds how much a layer can pass a gradient back:
+
+    .. math::
+
+        \\max_x \\sigma'(x) = \\tfrac14, \\qquad \\max_x \\tanh'(x) = 1, \\qquad
+        \\operatorname{relu}'(x) \\in \\{0, 1\\}.
+
+    Where :math:`f'` jumps (relu and leaky relu at 0, where the derivative does
+    not exist) the dashed line is broken instead of drawn vertically.
+
+    Parameters
+    ----------
+    names : str or sequence of str, optional
+        Keys of :data:`mlcalc.nn.ACTIVATIONS`; all of them by default.
+    interval : (float, float), optional
+        The x-range drawn.
+    alpha : float, optional
+        Slope of leaky relu for negative inputs, :math:`\\alpha \\ge 0`.
+    axes : sequence of matplotlib.axes.Axes, optional
+        One Axes per name; a new row of panels by default.
+    n_points : int, optional
+        Number of sample points per curve.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    See the chapter 'Backpropagation and activation functions'.
+
+    Examples
+    --------
+    >>> fig = activation_panels(["sigmoid", "relu"])
+    >>> [ax.get_title() for ax in fig.axes]
+    ['sigmoid', 'relu']
+    >>> [line.get_label() for line in fig.axes[0].get_lines()][:2]
+    ['$f(x)$', "$f'(x)$, max 0.25"]
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    """
+    from .nn import ACTIVATIONS, leaky_relu, leaky_relu_derivative
+
+    if names is None:
+        names = list(ACTIVATIONS)
+    elif isinstance(names, str):
+        names = [names]
+    elif not isinstance(names, (list, tuple)) or not names:
+        raise TypeError(f"names must be an activation name or a non-empty list of names, got {names!r}")
+    names = [check_choice(name, "names", tuple(ACTIVATIONS)) for name in names]
+    a, b = check_interval(*interval, names=("interval[0]", "interval[1]"))
+    alpha = check_positive(alpha, "alpha", allow_zero=True)
+    n_points = check_int(n_points, "n_points", minimum=2)
+    if axes is None:
+        fig, axes = new_figure(len(names), figsize=(min(3.2 * len(names) + 0.6, 16.0), 3.2))
+        axes = np.atleast_1d(axes)
+    else:
+        axes = list(np.atleast_1d(np.asarray(axes, dtype=object)).ravel())
+        if len(axes) != len(names):
+            raise ValueError(f"axes must hold one Axes per name ({len(names)}), got {len(axes)}")
+        for ax in axes:
+            if not isinstance(ax, Axes):
+                raise TypeError(f"axes must hold matplotlib Axes, got {type(ax).__name__}")
+        fig = axes[0].figure
+    x = np.linspace(a, b, n_points)
+    for ax, name in zip(axes, names):
+        if name == "leaky_relu":
+            f, df = (lambda t: leaky_relu(t, alpha)), (lambda t: leaky_relu_derivative(t, alpha))
+            title = f"leaky_relu ($\\alpha$ = {alpha:g})"
+        else:
+            f, df = ACTIVATIONS[name]
+            title = name
+        y, dy = np.asarray(f(x)), np.asarray(df(x))
+        # The jumps of relu-like derivatives are large next to the change between
+        # two samples of a smooth derivative (slopes of f' are at most about 1).
+        threshold = max(0.1, 20 * (b - a) / (n_points - 1))
+        jumps = np.flatnonzero(np.abs(np.diff(dy)) > threshold) + 1
+        x_shown, dy_shown = np.insert(x, jumps, np.nan), np.insert(dy, jumps, np.nan)
+        ax.plot(x, y, color="C0", label="$f(x)$")
+        ax.plot(x_shown, dy_shown, "--", color="C3", label=f"$f'(x)$, max {dy.max():.3g}")
+        ax.axhline(0, color="gray", linewidth=0.5)
+        ax.axvline(0, color="gray", linewidth=0.5)
+        label_axes(ax, title=title, xlabel="$x$", ylabel="value", legend=True)
+    return fig
+
+
+def decision_boundary(model: Any, X: Any, y: Any, *, ax: Axes | None = None, resolution: int = 200,
+                      padding: float = 0.5, title: str = "Decision boundary", xlabel: str = "$x_1$",
+                      ylabel: str = "$x_2$") -> Figure:
+    """Shade the regions a classifier assigns to each class, with the data on top.
+
+    For a binary classifier with ``predict_proba`` the background is the
+    probability of class 1 on a grid, and the black line is the decision
+    boundary
+
+    .. math::
+
+        \\{x : P(y = 1 \\mid x) = \\tfrac12\\};
+
+    otherwise the background is the class ``model.predict`` returns. Works
+    with :class:`mlcalc.nn.MLP` and with scikit-learn classifiers.
+
+    Parameters
+    ----------
+    model : object with ``predict`` (and optionally ``predict_proba``)
+        A fitted classifier taking arrays of shape ``(n, 2)``.
+    X : array_like, shape (n, 2)
+        The points drawn.
+    y : array_like, shape (n,)
+        Their class labels (colours).
+    ax : matplotlib.axes.Axes, optional
+    resolution : int, optional
+        Grid points per axis.
+    padding : float, optional
+        Margin around the data, in the units of ``X``.
+    title, xlabel, ylabel : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    See the chapter 'Backpropagation and activation functions'.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = np.array([[0.0, 0.0], [1.0, 0.2], [0.1, 1.0], [1.2, 1.1]]); y = np.array([0, 0, 1, 1])
+    >>> fig = decision_boundary(LogisticRegression().fit(X, y), X, y)
+    >>> fig.axes[0].get_title()
+    'Decision boundary'
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    """
+    if not callable(getattr(model, "predict", None)):
+        raise TypeError(f"model must be a classifier with a predict method, got {type(model).__name__}")
+    points = as_float_array(X, "X", ndim=2)
+    if points.shape[1] != 2:
+        raise ValueError(f"X must have two columns (points in the plane), got shape {points.shape}")
+    labels = np.asarray(y)
+    if labels.ndim != 1 or labels.shape[0] != points.shape[0]:
+        raise ValueError(f"y must be a vector with one label per row of X ({points.shape[0]}), got shape {labels.shape}")
+    resolution = check_int(resolution, "resolution", minimum=2)
+    padding = check_positive(padding, "padding", allow_zero=True)
+    lo, hi = points.min(axis=0) - padding, points.max(axis=0) + padding
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    classes = np.unique(labels)
+    fig, ax = _figure_and_axes(ax)
+    proba = getattr(model, "predict_proba", None)
+    if classes.size <= 2 and callable(proba):
+        p1 = np.asarray(proba(grid), dtype=float)[:, -1].reshape(gx.shape)
+        shading = ax.contourf(gx, gy, p1, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
+        fig.colorbar(shading, ax=ax, label="$P(y = 1 \\mid x)$")
+        ax.contour(gx, gy, p1, levels=[0.5], colors="black", linewidths=1.5)
+    else:
+        predicted = np.asarray(model.predict(grid))
+        index = np.searchsorted(classes, predicted).clip(0, classes.size - 1).reshape(gx.shape)
+        ax.contourf(gx, gy, index, levels=np.arange(classes.size + 1) - 0.5, cmap="tab10", alpha=0.3,
+                    vmin=0, vmax=9)
+    for k, label in enumerate(classes):
+        member = labels == label
+        color = ("C0", "C3")[k] if classes.size <= 2 else f"C{k % 10}"
+        ax.scatter(points[member, 0], points[member, 1], color=color, edgecolor="black", s=30,
+                   label=f"class {label}")
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    label_axes(ax, title=title, xlabel=xlabel, ylabel=ylabel, legend=True)
     return fig
