@@ -36,7 +36,7 @@ Attribute conventions shared by all estimators:
     closed-form solution a one-element array holding the objective at the
     solution.
 
-See the chapter "Calculus in machine-learning models" for derivations and
+See the chapter "Case studies: linear regression, logistic regression and SVMs" for derivations and
 plots of each model.
 """
 
@@ -639,7 +639,7 @@ class LinearRegression(_Regressor):
     >>> np.allclose(gd.coef_, [2.0], atol=1e-6)
     True
 
-    See the chapter "Calculus in machine-learning models", section on linear regression.
+    See the chapter "Case studies: linear regression, logistic regression and SVMs", section on linear regression.
     """
 
     def __init__(self, *, solver: str = "normal", fit_intercept: bool = True,
@@ -741,7 +741,7 @@ class Ridge(LinearRegression):
     >>> round(float(Ridge(alpha=2.0).fit(X, y).coef_[0]), 6)  # 2 / (2 + alpha)
     0.5
 
-    See the chapter "Calculus in machine-learning models", section on regularisation.
+    See the chapter "Case studies: linear regression, logistic regression and SVMs", section on regularisation.
     """
 
     def __init__(self, alpha: float = 1.0, *, solver: str = "normal", fit_intercept: bool = True,
@@ -810,7 +810,7 @@ class Lasso(_Regressor):
     >>> bool(model.coef_[0] > 2.5), model.coef_[1:].tolist()
     (True, [0.0, 0.0])
 
-    See the chapter "Calculus in machine-learning models", section on regularisation.
+    See the chapter "Case studies: linear regression, logistic regression and SVMs", section on regularisation.
     """
 
     def __init__(self, alpha: float = 1.0, *, fit_intercept: bool = True,
@@ -939,7 +939,7 @@ class LogisticRegression(_BinaryClassifier):
     >>> model.predict_proba([[0.0]]).shape
     (1, 2)
 
-    See the chapter "Calculus in machine-learning models", section on logistic regression.
+    See the chapter "Case studies: linear regression, logistic regression and SVMs", section on logistic regression.
     """
 
     def __init__(self, *, penalty: str | None = "l2", C: float = 1.0, solver: str = "gd",
@@ -1083,7 +1083,7 @@ class LinearSVC(_BinaryClassifier):
     >>> stochastic.score(X, y)
     1.0
 
-    See the chapter "Calculus in machine-learning models", section on support vector machines.
+    See the chapter "Case studies: linear regression, logistic regression and SVMs", section on support vector machines.
     """
 
     def __init__(self, *, C: float = 1.0, max_iter: int = 1000, batch_size: int | None = None,

@@ -11,7 +11,7 @@
   (:func:`gaussian_kl`), the term of a variational autoencoder's loss.
 * The change-of-variables formula for densities (:func:`transform_density`).
 
-See the chapter "Probability, likelihood and integrals".
+See the chapter "Probability densities and maximum likelihood".
 """
 
 from __future__ import annotations
@@ -297,7 +297,7 @@ def fit_mle(negative_log_likelihood: Callable[[np.ndarray, np.ndarray], float], 
     >>> res.success, bool(np.allclose([res.x[0], np.exp(res.x[1])], [mu_hat, sigma_hat], rtol=1e-6))
     (True, True)
 
-    See the chapter "Probability, likelihood and integrals", section on maximum likelihood.
+    See the chapter "Probability densities and maximum likelihood", section on maximum likelihood.
     """
     from . import diff, optim
 
@@ -401,7 +401,7 @@ def expectation(g: Callable[[Any], Any], pdf: Callable[[Any], Any], a: float = -
     >>> round(expectation(lambda x: x**2, normal_pdf), 10)
     1.0
 
-    See the chapter "Probability, likelihood and integrals", section on expectations.
+    See the chapter "Probability densities and maximum likelihood", section on expectations.
     """
     check_callable(g, "g")
     check_callable(pdf, "pdf")
@@ -474,7 +474,7 @@ def gaussian_kl(mu1: Any, sigma1: Any, mu2: Any = 0.0, sigma2: Any = 1.0) -> flo
     >>> round(gaussian_kl(1.0, 1.0), 6)   # shifting by one standard deviation: 1/2
     0.5
 
-    See the chapter "Probability, likelihood and integrals" and the variational
+    See the chapter "Probability densities and maximum likelihood" and the variational
     autoencoder in "Calculus in deep learning".
     """
     mu1 = _real_array(mu1, "mu1")
@@ -520,7 +520,7 @@ def transform_density(pdf: Callable[[Any], Any], inverse: Callable[[Any], Any],
     >>> round(float(p_y(1.0)), 10)      # at y = 1: p_X(0) * 1
     0.3989422804
 
-    See the chapter "Probability, likelihood and integrals", section on change of variables.
+    See the chapter "Probability densities and maximum likelihood", section on change of variables.
     """
     check_callable(pdf, "pdf")
     check_callable(inverse, "inverse")
