@@ -1076,7 +1076,7 @@ def surface_with_slices(f: Callable[[np.ndarray], Any], point: Any, *, xlim: tup
     n_grid : int, optional
         Grid points per axis of the surface.
     tangent_length : float, optional
-        Length (along the axis) of each tangent segment; a fifth of the
+        Length (along the axis) of each tangent segment; 0.3 times the
         smaller side of the rectangle by default.
     title, zlabel : str, optional
 
