@@ -22,7 +22,8 @@ from ._validation import (as_float_array, check_callable, check_choice, check_in
 __all__ = ["new_figure", "label_axes", "function_with_tangent", "secant_to_tangent", "step_error_curve",
            "area_under_curve", "riemann_rectangles", "convergence_plot", "epsilon_delta_window",
            "computation_graph", "descent_path_on_contours", "loss_curves",
-           "surface_with_slices", "contour_with_gradients", "activation_panels", "decision_boundary"]
+           "surface_with_slices", "contour_with_gradients", "activation_panels", "decision_boundary",
+           "constraint_geometry"]
 
 DEFAULT_FIGSIZE = (6.4, 4.0)
 
@@ -1295,8 +1296,9 @@ def activation_panels(names: Any = None, *, interval: tuple[float, float] = (-5.
     """Draw activation functions and their derivatives, one panel per activation.
 
     Each panel shows :math:`f(x)` (solid) and :math:`f'(x)` (dashed), taken from
-    :data:`mlcalc.nn.ACTIVATIONS`. The largest value of :math:`f'` is in the
-    legend, because it bounds how much a layer can pass a gradient back:
+    :data:`mlcalc.nn.ACTIVATIONS`. The largest value of :math:`f'` on the
+    interval drawn is in the legend, because it bounds how much a layer can
+    pass a gradient back:
 
     .. math::
 
@@ -1459,5 +1461,144 @@ def decision_boundary(model: Any, X: Any, y: Any, *, ax: Axes | None = None, res
                    label=f"class {label}")
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
+    label_axes(ax, title=title, xlabel=xlabel, ylabel=ylabel, legend=True)
+    return fig
+
+
+# --- Chapter "Optimization" ---------------------------------------------------------
+
+
+def _central_gradient_2d(f: Callable[[np.ndarray], Any], p: np.ndarray) -> np.ndarray:
+    """Central differences of ``f`` at the point ``p`` of shape (2,), relative step 1e-6."""
+    step = 1e-6 * np.maximum(1.0, np.abs(p))
+    return np.array([(_value_at(f, p + s * e) - _value_at(f, p - s * e)) / (2 * s) for s, e in zip(step, np.eye(2))])
+
+
+def constraint_geometry(fun: Callable[[np.ndarray], Any], constraint: Callable[[np.ndarray], Any], *,
+                        xlim: tuple[float, float], ylim: tuple[float, float], point: Any = None,
+                        grad: Callable[[np.ndarray], Any] | None = None,
+                        constraint_grad: Callable[[np.ndarray], Any] | None = None, optimum: Any = None,
+                        feasible_side: str | None = None, levels: int | Any = 12, ax: Axes | None = None,
+                        n_grid: int = 200, title: str = "Level sets of $f$ and the constraint $g = 0$",
+                        xlabel: str = "$x$", ylabel: str = "$y$") -> Figure:
+    """Draw the level sets of :math:`f`, the constraint curve :math:`g = 0` and, at a point, both gradients.
+
+    At a minimum of :math:`f` on the curve :math:`g(x, y) = 0` the curve
+    touches a level set of :math:`f` without crossing it, so the two gradients
+    are parallel (Lagrange's condition):
+
+    .. math::
+
+        \\nabla f(x^*) = \\lambda\\, \\nabla g(x^*).
+
+    At any other point of the curve the angle between :math:`\\nabla f` and
+    :math:`\\nabla g` is neither 0° nor 180°, and moving along the curve
+    lowers :math:`f`. The legend gives that angle.
+
+    Parameters
+    ----------
+    fun : callable
+        The objective ``fun(p) -> float`` for a point ``p`` of shape (2,).
+    constraint : callable
+        ``constraint(p) -> float``; the curve drawn is ``constraint(p) == 0``.
+    xlim, ylim : (float, float)
+        The rectangle drawn.
+    point : (float, float), optional
+        Draw :math:`\\nabla f` and :math:`\\nabla g` at this point, both scaled
+        to a fifth of the smaller side of the rectangle (their directions
+        matter here, not their lengths).
+    grad, constraint_grad : callable, optional
+        Gradients of ``fun`` and ``constraint`` (shape (2,)); by default
+        central differences.
+    optimum : (float, float), optional
+        Mark the constrained minimiser with a star.
+    feasible_side : {None, "le"}, optional
+        ``"le"`` shades the feasible set :math:`g \\le 0` of an inequality
+        constraint.
+    levels : int or sequence of float, optional
+        Number of level sets (at quantiles of ``fun`` on the grid) or the
+        levels themselves.
+    ax : matplotlib.axes.Axes, optional
+    n_grid : int, optional
+        Grid points per axis.
+    title, xlabel, ylabel : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The gradient arrows are patches labelled ``"$\\nabla f$"`` and
+        ``"$\\nabla g$, angle to $\\nabla f$: ...°"``.
+
+    See the chapter "Optimization".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = lambda p: p[0] ** 2 + p[1] ** 2
+    >>> g = lambda p: p[0] + p[1] - 1
+    >>> fig = constraint_geometry(f, g, xlim=(-1, 2), ylim=(-1, 2), point=(1.0, 0.0), optimum=(0.5, 0.5))
+    >>> [patch.get_label() for patch in fig.axes[0].patches]
+    ['$\\\\nabla f$', '$\\\\nabla g$, angle to $\\\\nabla f$: 45°']
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    """
+    check_callable(fun, "fun")
+    check_callable(constraint, "constraint")
+    x_lo, x_hi = check_interval(*xlim, names=("xlim[0]", "xlim[1]"))
+    y_lo, y_hi = check_interval(*ylim, names=("ylim[0]", "ylim[1]"))
+    n_grid = check_int(n_grid, "n_grid", minimum=2)
+    if feasible_side is not None:
+        feasible_side = check_choice(feasible_side, "feasible_side", ("le",))
+    for function, name in ((grad, "grad"), (constraint_grad, "constraint_grad")):
+        if function is not None:
+            check_callable(function, name)
+    p = None if point is None else _point_2d(point, "point")
+    star = None if optimum is None else _point_2d(optimum, "optimum")
+
+    X, Y = np.meshgrid(np.linspace(x_lo, x_hi, n_grid), np.linspace(y_lo, y_hi, n_grid))
+    Z = _evaluate_on_plane(fun, X, Y)
+    G = _evaluate_on_plane(constraint, X, Y)
+    if not np.any(np.isfinite(Z)):
+        raise ValueError("fun is not finite anywhere on the grid given by xlim and ylim")
+    finite_g = G[np.isfinite(G)]
+    if finite_g.size == 0 or finite_g.min() > 0 or finite_g.max() < 0:
+        raise ValueError("the constraint curve g = 0 does not cross the rectangle given by xlim and ylim")
+    if isinstance(levels, (int, np.integer)) and not isinstance(levels, bool):
+        n_levels = check_int(int(levels), "levels", minimum=1)
+        level_values = np.unique(np.quantile(Z[np.isfinite(Z)], np.linspace(0.0, 1.0, n_levels + 2)[1:-1]))
+    else:
+        level_values = np.unique(as_float_array(levels, "levels", ndim=1))
+
+    fig, ax = _figure_and_axes(ax)
+    if feasible_side == "le":
+        ax.contourf(X, Y, G, levels=[np.min(finite_g) - 1.0, 0.0], colors=["C2"], alpha=0.15)
+        ax.fill([], [], color="C2", alpha=0.15, label="feasible set $g \\leq 0$")
+    if level_values.size:
+        contours = ax.contour(X, Y, Z, levels=level_values, cmap="viridis", linewidths=0.9)
+        ax.clabel(contours, fontsize=7, fmt="%.2g")
+    ax.contour(X, Y, G, levels=[0.0], colors="black", linewidths=2.0)
+    ax.plot([], [], color="black", linewidth=2.0, label="constraint $g = 0$")
+    if p is not None:
+        gf = _point_2d(grad(p.copy()) if grad is not None else _central_gradient_2d(fun, p), "grad(point)")
+        gg = _point_2d(constraint_grad(p.copy()) if constraint_grad is not None
+                       else _central_gradient_2d(constraint, p), "constraint_grad(point)")
+        side = min(x_hi - x_lo, y_hi - y_lo)
+        head = 0.03 * side
+        norms = (float(np.hypot(*gf)), float(np.hypot(*gg)))
+        angle_text = ""
+        if min(norms) > 0:
+            cosine = np.clip(float(gf @ gg) / (norms[0] * norms[1]), -1.0, 1.0)
+            angle_text = f", angle to $\\nabla f$: {np.degrees(np.arccos(cosine)):.0f}°"
+        for vector, norm, color, label in ((gf, norms[0], "C3", "$\\nabla f$"),
+                                           (gg, norms[1], "C1", "$\\nabla g$" + angle_text)):
+            if norm > 0:
+                d = 0.2 * side * vector / norm
+                ax.arrow(p[0], p[1], d[0], d[1], width=0.008 * side, head_width=head, head_length=head,
+                         length_includes_head=True, color=color, zorder=5, label=label)
+        ax.plot([p[0]], [p[1]], "o", color="black", zorder=6, label="_point")
+    if star is not None:
+        ax.plot(star[0], star[1], "*", color="black", markersize=14, zorder=6, label="constrained minimum")
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+    ax.set_aspect("equal", adjustable="box")
     label_axes(ax, title=title, xlabel=xlabel, ylabel=ylabel, legend=True)
     return fig
