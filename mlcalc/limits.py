@@ -64,12 +64,12 @@ def _evaluate(f: Callable[[float], Any], x: float) -> float:
     return float(value)
 
 
-def _steps(h0: Any, ratio: Any, steps: Any) -> np.ndarray:
+def _steps(h0: Any, ratio: Any, steps: Any, minimum: int = 1) -> np.ndarray:
     h0 = check_positive(h0, "h0")
     ratio = check_positive(ratio, "ratio")
     if ratio >= 1:
         raise ValueError(f"ratio must be between 0 and 1 so that the steps shrink, got {ratio}")
-    steps = check_int(steps, "steps", minimum=1)
+    steps = check_int(steps, "steps", minimum=minimum)
     return h0 * ratio ** np.arange(steps)
 
 
@@ -358,8 +358,8 @@ def one_sided_limit(f: Callable[[float], Any], a: float, side: str, *, h0: float
         ``"left"`` for :math:`x \\to a^-` (from below), ``"right"`` for
         :math:`x \\to a^+`.
     h0, ratio, steps : optional
-        The steps :math:`h_k = h_0 r^k`; by default from 0.1 down to about
-        :math:`7.6 \\times 10^{-7}`.
+        The steps :math:`h_k = h_0 r^k` (at least 5 of them); by default from
+        0.1 down to about :math:`7.6 \\times 10^{-7}`.
     rtol, atol : float, optional
         Values that agree within ``atol + rtol * |value|`` count as settled.
 
@@ -381,7 +381,7 @@ def one_sided_limit(f: Callable[[float], Any], a: float, side: str, *, h0: float
     a = check_real(a, "a")
     check_choice(side, "side", ("left", "right"))
     rtol, atol = _check_tolerances(rtol, atol)
-    h = _steps(h0, ratio, steps)
+    h = _steps(h0, ratio, steps, minimum=_TAIL)
     values, (kind, value, error, reason) = _one_side(f, a, side, h, rtol, atol)
     table = ApproachTable(a=a, side=side, h=h, left=values if side == "left" else None,
                           right=values if side == "right" else None)
@@ -412,8 +412,8 @@ def estimate_limit(f: Callable[[float], Any], a: float, *, h0: float = 0.1, rati
     a : float
         The point approached; ``f`` is never evaluated at ``a``.
     h0, ratio, steps : optional
-        The steps :math:`h_k = h_0 r^k` (by default 0.1 down to about
-        :math:`7.6 \\times 10^{-7}`).
+        The steps :math:`h_k = h_0 r^k`, at least 5 of them (by default 0.1
+        down to about :math:`7.6 \\times 10^{-7}`).
     rtol, atol : float, optional
         Tolerance for "the values have settled" and for "the two sides agree".
 
@@ -465,7 +465,7 @@ def estimate_limit(f: Callable[[float], Any], a: float, *, h0: float = 0.1, rati
     check_callable(f, "f")
     a = check_real(a, "a")
     rtol, atol = _check_tolerances(rtol, atol)
-    h = _steps(h0, ratio, steps)
+    h = _steps(h0, ratio, steps, minimum=_TAIL)
     left_values, (left_kind, left, left_error, left_reason) = _one_side(f, a, "left", h, rtol, atol)
     right_values, (right_kind, right, right_error, right_reason) = _one_side(f, a, "right", h, rtol, atol)
     table = ApproachTable(a=a, side="both", h=h, left=left_values, right=right_values)

@@ -225,6 +225,7 @@ def test_polynomials_are_continuous(coefficients, a):
     (lambda: approach_table(math.sin, 0.0, ratio=1.0), ValueError, "ratio"),
     (lambda: approach_table(math.sin, 0.0, h0=-1.0), ValueError, "h0"),
     (lambda: one_sided_limit(math.sin, 0.0, "both"), ValueError, "side"),
+    (lambda: estimate_limit(math.sin, 0.0, steps=4), ValueError, "steps"),
     (lambda: estimate_limit(math.sin, 0.0, rtol=-1.0), ValueError, "rtol"),
     (lambda: estimate_limit(lambda t: "one", 0.0), TypeError, "f must return a real number"),
     (lambda: estimate_limit(lambda t: 1j * t, 0.0), TypeError, "f must return a real number"),
