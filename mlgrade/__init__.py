@@ -1,4 +1,40 @@
-"""mlgrade: sandboxed, parallel, resumable autograding on top of nbgrader (module docstring filled below)."""
+"""mlgrade: sandboxed, parallel, resumable autograding on top of nbgrader.
+
+Run from the repository root (it is not installed and ``mlcalc`` never imports it)::
+
+    .venv/bin/python -m mlgrade grade --submissions DIR --grades FILE.csv [--jobs N] [limits]
+    .venv/bin/python -m mlgrade feedback [--out _grading/feedback]
+    .venv/bin/python -m mlgrade bench [--copies 40]
+
+(``make grade SUBMISSIONS=... GRADES=...``, ``make feedback``, ``make bench-grade``.)
+
+Design: nbgrader's ``autograde`` stays the grading engine (its gradebook, its
+``OverwriteCells`` from the instructor's cells and points, its
+``SaveAutoGrades``, its CSV export); mlgrade decides *where* and *how* it runs.
+
+* One worker process per (student, assignment) (:mod:`mlgrade.worker`) runs
+  ``autograde`` in a private course folder with its own SQLite gradebook and a
+  copy of the submission, after repairing what nbgrader cannot grade (invalid
+  JSON, deleted or duplicated grade cells, altered metadata). The parent
+  (:mod:`mlgrade.grade`) runs ``--jobs`` workers at once and alone writes the
+  course gradebook, merging one result at a time, then records it in a ledger:
+  a killed run resumes where it stopped.
+* The kernel of every notebook runs in a bubblewrap sandbox
+  (:mod:`mlgrade.sandbox`: ``Execute.kernel_manager_class`` is nbgrader's own
+  configuration hook): no network, read-only Python, venv and ``mlcalc``,
+  nothing of the repository, the gradebook or other students, an unprivileged
+  uid with memory, process and file-size limits. If the sandbox cannot start,
+  grading stops unless ``--unsafe-no-sandbox`` is given.
+* Execution (:mod:`mlgrade.execute`) keeps the points of completed parts when
+  the kernel dies, and enforces a per-notebook wall-clock limit next to
+  nbgrader's per-cell timeout.
+* A guard (:mod:`mlgrade.guard`, ``kernel_boot.py``) makes monkeypatching of
+  the test helpers, or of IPython, fail the tests instead of passing them.
+* Feedback (:mod:`mlgrade.feedback`) is rendered from the results, never with
+  a test's source or a traceback.
+
+Limits and their defaults: :mod:`mlgrade.limits`.
+"""
 
 import os
 import sys
@@ -14,3 +50,16 @@ import warnings
 
 # nbgrader 0.9 with SQLAlchemy 2 warns on every new submission (autoflush); harmless noise.
 warnings.filterwarnings("ignore", message=".*not in session.*")
+
+
+def _cache_alembic_head() -> None:
+    """nbgrader runs ``alembic heads`` in a subprocess each time it opens a gradebook
+    (about a second on a loaded machine); the answer never changes within a process."""
+    import functools
+
+    import nbgrader.api
+
+    nbgrader.api.get_alembic_version = functools.lru_cache(maxsize=1)(nbgrader.api.get_alembic_version)
+
+
+_cache_alembic_head()

@@ -76,24 +76,27 @@ def parts(nb: nbformat.NotebookNode) -> list[Part]:
     return found
 
 
-def hidden_snippets(nb: nbformat.NotebookNode) -> list[str]:
-    """Lines of hidden tests and of solutions that must never reach a student.
+def hidden_snippets(nb: nbformat.NotebookNode, solutions: bool = True) -> list[str]:
+    """Lines of hidden tests (and, with ``solutions``, of solutions) that must never reach a student.
 
     A line counts only when it is specific: at least 12 characters once
-    stripped, and not also present in the notebook outside the hidden and
-    solution blocks (a visible ``import numpy as np`` is no leak).
+    stripped, and not also present anywhere in the notebook outside the hidden
+    and solution blocks (a visible ``import numpy as np``, or a hint quoting
+    ``def derivative(x):`` in a visible message, is no leak).
     """
     secret, public = [], []
     for cell in nb.cells:
         text = cell.source
-        blocks = [m.group(1) for m in _HIDDEN_RE.finditer(text)] + [m.group(0) for m in _SOLUTION_RE.finditer(text)]
+        blocks = [m.group(1) for m in _HIDDEN_RE.finditer(text)]
+        if solutions:
+            blocks += [m.group(0) for m in _SOLUTION_RE.finditer(text)]
         meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "markdown" and meta.get("solution"):
+        if solutions and cell.cell_type == "markdown" and meta.get("solution"):
             blocks.append(text)  # a model written answer
             text = ""
         secret.extend(line for block in blocks for line in block.splitlines())
         public.extend(_SOLUTION_RE.sub("", _HIDDEN_RE.sub("", text)).splitlines())
-    visible = {line.strip() for line in public}
+    visible = "\n".join(public)
     keep = []
     for line in secret:
         s = line.strip()

@@ -215,7 +215,7 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
                     "work": str(run_dir), "assignment": name, "student": student,
                     "submission": str(folder.resolve()), "template": str(work / "templates" / name),
                     "limits": limits.as_env(), "uid": UID_BASE + len(tasks),
-                    "unsafe_no_sandbox": unsafe_no_sandbox}, limits.notebook_timeout * n_notebooks + 30))
+                    "unsafe_no_sandbox": unsafe_no_sandbox}, limits.notebook_timeout * n_notebooks + limits.cell_timeout + 60))
     with lock:
         from nbgrader.api import Gradebook
         with Gradebook(db_url, COURSE_ID) as gb:

@@ -73,6 +73,17 @@ def _with_checks(body: list[ast.stmt], grade_id: str) -> list[ast.stmt]:
     return out
 
 
+def _top_scope(tree: ast.AST):
+    """The nodes of the module's own scope (not inside functions, lambdas or classes)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                stack.append(child)
+
+
 def wrap_test(source: str, grade_id: str) -> str | None:
     """The guarded version of a test cell, or None when it cannot be wrapped in a function."""
     try:
@@ -81,7 +92,7 @@ def wrap_test(source: str, grade_id: str) -> str | None:
         return None
     if any(isinstance(node, (ast.Global, ast.Nonlocal, ast.Await, ast.Yield, ast.YieldFrom, ast.Return))
            or (isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names))
-           for node in ast.walk(tree)):
+           for node in _top_scope(tree)):
         return None
     body = [_event("mlgrade.begin", grade_id)] + _with_checks(tree.body, grade_id) + [_event("mlgrade.passed", grade_id)]
     func = ast.FunctionDef(name="__mlgrade_test__", args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[],

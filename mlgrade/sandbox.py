@@ -17,7 +17,9 @@ ipykernel_launcher -f <connection file>`` becomes::
   links to, and the ``mlcalc`` package folder only (never the repository:
   no ``solutions/``, gradebook or ``_grading/``); ``/tmp`` is a private tmpfs;
   the only writable folders are the notebook's own working folder and the
-  folder of the kernel's IPC sockets (both private to this submission);
+  folder of the kernel's IPC sockets (both private to this submission), and a
+  private ``/dev/shm`` (POSIX semaphores: joblib and multiprocessing warn on
+  stderr without it, and nbgrader scores a test cell with stderr output 0);
 * identity: the kernel runs as an unprivileged uid ``U`` (one per grading
   worker) with no capabilities, so ``RLIMIT_NPROC`` is enforced (it is not for
   root) and a fork bomb stops at the process limit;
@@ -31,8 +33,10 @@ ipykernel_launcher -f <connection file>`` becomes::
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 import subprocess
 import sys
 import typing as t
@@ -70,7 +74,8 @@ def bwrap_argv(*, writable: list[Path], private: Path, uid: int, limits_env: str
                            "(Debian: apt-get install bubblewrap)")
     argv = [bwrap, "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
             "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/opt"]
+            "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm",
+            "--tmpfs", "/tmp", "--tmpfs", "/opt"]
     for path in ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/etc"):
         if os.path.exists(path):
             argv += ["--ro-bind", path, path]
@@ -113,8 +118,10 @@ class SandboxKernelManager(AsyncKernelManager):
     def __init__(self, **kwargs: t.Any) -> None:
         super().__init__(**kwargs)
         if self.sandbox == "bwrap":
-            ipc = Path(self.work_dir) / "ipc"
-            ipc.mkdir(parents=True, exist_ok=True)
+            # Unix socket paths are limited to 107 bytes: keep them short, in /tmp.
+            ipc = Path(tempfile.mkdtemp(prefix="mlg-", dir="/tmp"))
+            atexit.register(shutil.rmtree, ipc, True)
+            self._ipc = ipc
             self.transport = "ipc"
             self.ip = str(ipc / "kernel")
             self.connection_file = str(ipc / "kernel.json")
@@ -126,9 +133,9 @@ class SandboxKernelManager(AsyncKernelManager):
         self.kernel_spec.interrupt_mode = "message"
         work = Path(self.work_dir)
         cwd = Path(kw.get("cwd") or work / "home")
-        for name in ("ipc", "home"):
-            (work / name).mkdir(exist_ok=True)
-        writable = [cwd, work / "ipc"]
+        (work / "home").mkdir(parents=True, exist_ok=True)
+        cwd.mkdir(parents=True, exist_ok=True)
+        writable = [cwd, self._ipc]
         for path in writable:
             os.chown(path, self.uid, self.uid)
         os.chown(self.connection_file, self.uid, self.uid)

@@ -11,8 +11,10 @@ manager and the guard preprocessors; the result is written to
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
+import uuid
 import sys
 import time
 import traceback
@@ -53,6 +55,38 @@ def sanitize(submitted: Path, release: Path) -> tuple[object, list[str]]:
     if duplicated:
         notes.append(f"{submitted.name}: cells duplicated {duplicated}; the first copy of each is graded, "
                      f"other copies run as ordinary cells")
+    # The instructor's metadata, whatever the student's copy says (points, checksums,
+    # flags); extra or unknown nbgrader cells become ordinary cells; cell ids unique.
+    instructor = {c.metadata["nbgrader"]["grade_id"]: c for c in release_nb.cells
+                  if c.metadata.get("nbgrader", {}).get("grade_id")}
+    seen: set[str] = set()
+    ids: set[str] = set()
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+        if grade_id in instructor and grade_id not in seen:
+            seen.add(grade_id)
+            reference = instructor[grade_id]
+            if cell.metadata["nbgrader"] != reference.metadata["nbgrader"]:
+                if any(cell.metadata["nbgrader"].get(k) != reference.metadata["nbgrader"].get(k)
+                       for k in ("points", "grade", "solution", "locked")):
+                    notes.append(f"{submitted.name}: nbgrader metadata of {grade_id!r} was altered; "
+                                 f"the instructor's is used")
+                cell.metadata["nbgrader"] = copy.deepcopy(reference.metadata["nbgrader"])
+            if cell.cell_type != reference.cell_type:
+                fixed = copy.deepcopy(reference)
+                fixed.source = cell.source if reference.cell_type == "code" or cell.cell_type == "markdown" \
+                    else reference.source
+                cell.clear()
+                cell.update(fixed)
+        elif meta is not None:
+            del cell.metadata["nbgrader"]
+        if (nb.nbformat, nb.nbformat_minor) >= (4, 5):
+            if cell.get("id") in ids or not cell.get("id"):
+                cell["id"] = uuid.uuid4().hex[:8]
+            ids.add(cell["id"])
+        else:
+            cell.pop("id", None)
     position = -1
     for cell in release_nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
@@ -81,6 +115,7 @@ def run(spec: dict) -> dict:
                                         LimitOutput, SaveAutoGrades)
     from nbconvert.preprocessors import ClearMetadataPreprocessor
 
+    from .execute import SafeExecute, limit_notes
     from .guard import InjectGuard, StripGuard, VerifyProof
 
     start = time.monotonic()
@@ -129,6 +164,7 @@ def run(spec: dict) -> dict:
     config.Execute.timeout = limits.cell_timeout
     config.Execute.interrupt_on_timeout = True
     config.Execute.startup_timeout = 60
+    config.SafeExecute.notebook_timeout = limits.notebook_timeout
     config.Execute.kernel_manager_class = "mlgrade.sandbox.SandboxKernelManager"
     config.SandboxKernelManager.work_dir = str(sandbox)
     config.SandboxKernelManager.uid = int(spec["uid"])
@@ -137,12 +173,12 @@ def run(spec: dict) -> dict:
     config.InjectGuard.private_dir = str(sandbox / "private")
     config.LimitOutput.max_lines = 200
     config.Autograde.autograde_preprocessors = [
-        InjectGuard, Execute, VerifyProof, StripGuard, IgnorePattern, ClearMetadataPreprocessor,
+        InjectGuard, SafeExecute, VerifyProof, StripGuard, IgnorePattern, ClearMetadataPreprocessor,
         LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
     if spec.get("unsafe_no_sandbox"):
         # Unsandboxed the kernel runs as root: no key file can be hidden from it, so no guard either.
         config.Autograde.autograde_preprocessors = [
-            Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+            SafeExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
             AssignLatePenalties, CheckCellMetadata]
     else:
         sandbox.mkdir(parents=True, exist_ok=True)
@@ -153,8 +189,21 @@ def run(spec: dict) -> dict:
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
         _patch_guard_capture(result)
         outcome = api.autograde(assignment, student, force=True, create=True)
+        (work / "autograde.log").write_text((outcome.get("log") or "") + "\n" + (outcome.get("error") or ""))
         if not outcome["success"]:
             result["error"] = _short_error(outcome)
+        for path in sorted((course / "autograded" / student / assignment).glob("*.ipynb")):
+            notes += [f"{path.name}: {line}" for line in limit_notes(nbformat.read(str(path), as_version=4), limits)]
+        for notebook, info in result["guard"].items():
+            for reason in info.get("tampered") or []:
+                notes.append(f"{notebook}.ipynb: tampering detected: {reason}")
+            for attempt in info.get("attempts") or []:
+                if not attempt.startswith("restored "):
+                    notes.append(f"{notebook}.ipynb: blocked: {attempt}")
+            restored = [a for a in info.get("attempts") or [] if a.startswith("restored ")]
+            if restored:
+                notes.append(f"{notebook}.ipynb: patched what the tests use; restored before the tests: "
+                             + "; ".join(r.split(" ", 2)[-1] for r in restored)[:300])
     with Gradebook(db_url, COURSE_ID) as gb:
         gb.update_or_create_student(student)
         if submission is None:
@@ -197,6 +246,9 @@ def _patch_guard_capture(result: dict) -> None:
 
 def _short_error(outcome: dict) -> str:
     text = (outcome.get("error") or "") + "\n" + (outcome.get("log") or "")
+    for line in text.splitlines():
+        if "bwrap:" in line:
+            return "the sandbox failed to start: " + line.split("bwrap:", 1)[1].strip()[:300]
     for marker in ("DeadKernelError", "CellTimeoutError", "MemoryError", "Kernel died", "SandboxError"):
         if marker in text:
             return {"DeadKernelError": "the kernel died (it was killed, exited or ran out of memory)",

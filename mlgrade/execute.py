@@ -1,0 +1,93 @@
+"""nbgrader's ``Execute`` preprocessor, made to survive a dying kernel and to keep a notebook's clock.
+
+* A cell that kills the kernel (``os._exit``, a signal, the memory limit
+  killing it) raises ``DeadKernelError`` in nbclient, and nbgrader would then
+  fail the whole notebook. Here the cell gets an error output naming what
+  happened and every later cell is skipped with the same reason, so the parts
+  that completed keep their points.
+* The notebook's wall-clock limit: before each cell the remaining time is
+  checked; a cell gets ``min(cell_timeout, time left)``; once the time is up
+  the remaining cells are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import time
+
+from nbclient.exceptions import DeadKernelError
+from nbformat.notebooknode import NotebookNode
+from traitlets import Integer
+
+from nbgrader.preprocessors import Execute
+
+
+def _error(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+class SafeExecute(Execute):
+    notebook_timeout = Integer(300, help="wall-clock seconds for the whole notebook").tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._stopped = None
+        self._deadline = time.monotonic() + self.notebook_timeout
+        self._cell_timeout = self.timeout
+        try:
+            return super().preprocess(nb, resources, km)
+        except DeadKernelError:
+            # The kernel died during start-up or between cells: nothing more can run.
+            for cell in nb.cells:
+                if cell.cell_type == "code" and not cell.get("outputs"):
+                    cell.outputs = [_error("KernelDied", "the kernel died before this cell ran")]
+            return nb, resources
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, self.resources
+        left = self._deadline - time.monotonic()
+        if self._stopped is None and left <= 0:
+            self._stopped = ("NotebookTimeout", f"the notebook's wall-clock limit of {self.notebook_timeout} s "
+                                                f"was reached before this cell ran")
+        if self._stopped is not None:
+            cell.outputs = [_error(*self._stopped)]
+            return cell, self.resources
+        self.timeout = max(1, int(min(self._cell_timeout, left)))
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            reason = ("KernelDied", "the kernel died while running this cell (os._exit, a kill signal, "
+                                    "or the memory limit)")
+            cell.outputs = list(cell.get("outputs", [])) + [_error(*reason)]
+            self._stopped = ("KernelDied", "the kernel died in an earlier cell, so this cell did not run")
+            return cell, self.resources
+        finally:
+            self.timeout = self._cell_timeout
+
+
+LIMIT_NAMES = {
+    "CellTimeoutError": "the per-cell time limit ({cell_timeout} s)",
+    "KeyboardInterrupt": "the per-cell time limit ({cell_timeout} s)",
+    "MemoryError": "the memory limit ({memory_mb} MiB)",
+    "NotebookTimeout": "the notebook's wall-clock limit ({notebook_timeout} s)",
+    "KernelDied": "the kernel died (os._exit, a kill signal, or the memory limit)",
+}
+
+
+def limit_notes(nb, limits) -> list[str]:
+    """One readable line per cell stopped by a limit (or the process limit), in order."""
+    notes = []
+    values = {"cell_timeout": limits.cell_timeout, "memory_mb": limits.memory_mb,
+              "notebook_timeout": limits.notebook_timeout}
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.get("output_type") != "error":
+                continue
+            name = out.get("ename", "")
+            text = str(out.get("evalue", ""))
+            if name in LIMIT_NAMES:
+                notes.append(f"cell {index + 1}: stopped by {LIMIT_NAMES[name].format(**values)}")
+            elif name == "BlockingIOError" or "Resource temporarily unavailable" in text:
+                notes.append(f"cell {index + 1}: hit the process limit ({limits.processes} processes)")
+            elif name == "GraderGuardError":
+                notes.append(f"cell {index + 1}: {text}")
+    return notes

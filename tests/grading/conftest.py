@@ -1,0 +1,119 @@
+"""Shared helpers of the grading tests: every assignment of solutions/, plus a small fixture.
+
+Tests are parametrised over :data:`ASSIGNMENTS`, so a new ``solutions/NN-topic``
+folder is covered without touching them. Grading runs through ``make grade``
+with a private gradebook and work folder under pytest's ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from mlgrade.course import assignments, hidden_snippets, notebooks, parts, read_source  # noqa: E402
+
+FIXTURES = REPO / "tests" / "grading" / "fixtures" / "solutions"
+SOLUTIONS = REPO / "solutions"
+
+ASSIGNMENTS = [pytest.param((SOLUTIONS, name), id=name) for name in assignments(SOLUTIONS)] + \
+    [pytest.param((FIXTURES, name), id=f"fixture-{name}") for name in assignments(FIXTURES)]
+
+EXPORT_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+                  "raw_score", "late_submission_penalty", "score", "max_score"]
+
+
+def source_notebook(source: Path, name: str) -> Path:
+    found = notebooks(source, name)
+    assert found, f"no notebook in {source / name}"
+    return found[0]
+
+
+def release(source: Path, name: str, out: Path) -> Path:
+    """A fresh release of ``source`` into ``out`` (tools/release.py); returns the notebook of ``name``."""
+    if not (out / name).exists():
+        subprocess.run([sys.executable, "tools/release.py", "--source", str(source), "--release", str(out)],
+                       cwd=REPO, check=True, capture_output=True, text=True)
+    return out / name / source_notebook(source, name).name
+
+
+def auto_points(nb_path: Path) -> dict[str, float]:
+    return {p.grade_id: p.points for p in parts(read_source(nb_path)) if p.auto}
+
+
+def total_points(nb_path: Path) -> float:
+    return sum(p.points for p in parts(read_source(nb_path)))
+
+
+def submit(root: Path, student: str, name: str, notebook, filename: str) -> Path:
+    folder = root / student / name
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / filename
+    if isinstance(notebook, (str, bytes)):
+        target.write_bytes(notebook.encode() if isinstance(notebook, str) else notebook)
+    else:
+        nbformat.write(notebook, str(target))
+    return target
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() + oct(p.stat().st_mode)
+            for p in sorted(root.rglob("*")) if p.is_file()} | \
+        {str(p.relative_to(root)) + "/": oct(p.stat().st_mode) for p in sorted(root.rglob("*")) if p.is_dir()}
+
+
+def make_grade(subs: Path, grades: Path, source: Path, tmp: Path, *extra: str, jobs: int = 2,
+               check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess:
+    opts = " ".join(extra)
+    cmd = ["make", "--no-print-directory", "grade", f"SUBMISSIONS={subs}", f"GRADES={grades}", f"SOURCE={source}",
+           f"DB_URL=sqlite:///{tmp / 'gradebook.db'}", f"WORK={tmp / 'work'}", f"JOBS={jobs}",
+           f"GRADE_OPTS={opts}"]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    if check:
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
+
+
+def read_grades(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as handle:
+        reader = csv.DictReader(handle)
+        assert reader.fieldnames == EXPORT_COLUMNS
+        return list(reader)
+
+
+def report(tmp: Path) -> dict:
+    return json.loads((tmp / "work" / "report.json").read_text())
+
+
+def part_scores(tmp: Path, student: str, name: str) -> dict[str, float | None]:
+    result = report(tmp)[f"{student}/{name}"]
+    return {g["grade_id"]: g["auto_score"] for g in result["grades"].values()}
+
+
+def reference(source: Path, name: str):
+    """The instructor's notebook as a student's submission (solutions in place)."""
+    return nbformat.read(str(source_notebook(source, name)), as_version=4)
+
+
+def with_cell(nb, index: int, source: str):
+    nb = copy.deepcopy(nb)
+    nb.cells.insert(index, nbformat.v4.new_code_cell(source))
+    return nb
+
+
+def first_solution_index(nb) -> int:
+    return next(i for i, c in enumerate(nb.cells)
+                if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution"))
+
+
+__all__ = ["ASSIGNMENTS", "hidden_snippets", "read_source"]

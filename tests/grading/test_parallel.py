@@ -1,0 +1,98 @@
+"""Parallel grading equals serial grading; a killed run resumes without losing a grade.
+
+One course holds every assignment (solutions/ and the fixture); three students
+submit each of them (reference or blank release), so every assignment is in
+every run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import nbformat
+import pytest
+
+from conftest import ASSIGNMENTS, REPO, make_grade, read_grades, reference, release, source_notebook, submit
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = tmp_path_factory.mktemp("parallel")
+    source = root / "source"
+    subs = root / "submissions"
+    for param in ASSIGNMENTS:
+        src, name = param.values[0]
+        shutil.copytree(src / name, source / name)
+        filename = source_notebook(src, name).name
+        blank = nbformat.read(str(release(src, name, root / "release")), as_version=4)
+        for i, student in enumerate(("ana", "ben", "cleo")):
+            submit(subs, student, name, reference(src, name) if i != 1 else blank, filename)
+    return root, source, subs
+
+
+def _make_cmd(root, source, subs, tag, jobs):
+    return ["make", "--no-print-directory", "grade", f"SUBMISSIONS={subs}", f"GRADES={root / tag / 'grades.csv'}",
+            f"SOURCE={source}", f"DB_URL=sqlite:///{root / tag / 'gradebook.db'}", f"WORK={root / tag / 'work'}",
+            f"JOBS={jobs}"]
+
+
+def _db_scores(db: str) -> dict[tuple[str, str, str], float | None]:
+    from nbgrader.api import Gradebook
+
+    scores = {}
+    with Gradebook(db, "mlcalc") as gb:
+        for assignment in gb.assignments:
+            for submission in assignment.submissions:
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        scores[(submission.student.id, assignment.name, grade.name)] = grade.auto_score
+    return scores
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("grading")
+def test_parallel_equals_serial_and_resume_after_kill(course):
+    root, source, subs = course
+    for tag in ("serial", "parallel", "killed"):
+        (root / tag).mkdir()
+    make_grade(subs, root / "serial" / "grades.csv", source, root / "serial", jobs=1)
+    make_grade(subs, root / "parallel" / "grades.csv", source, root / "parallel", jobs=2)
+    serial = (root / "serial" / "grades.csv").read_text()
+    assert (root / "parallel" / "grades.csv").read_text() == serial
+    rows = read_grades(root / "serial" / "grades.csv")
+    assert len(rows) == 3 * len(ASSIGNMENTS)
+    assert all(float(r["raw_score"]) > 0 for r in rows if r["student_id"] != "ben")
+    assert all(float(r["raw_score"]) == 0 for r in rows if r["student_id"] == "ben")
+
+    # Kill a run once some submissions are merged, check nothing merged is lost, resume.
+    ledger = root / "killed" / "work" / "ledger.json"
+    proc = subprocess.Popen(_make_cmd(root, source, subs, "killed", 2), cwd=REPO, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ledger.exists() and len(json.loads(ledger.read_text() or "{}")) >= 3:
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    merged = json.loads(ledger.read_text())
+    assert 3 <= len(merged) < 3 * len(ASSIGNMENTS)
+    db = f"sqlite:///{root / 'killed' / 'gradebook.db'}"
+    before = _db_scores(db)
+    assert not (root / "killed" / "grades.csv").exists()
+
+    done = subprocess.run(_make_cmd(root, source, subs, "killed", 2), cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "already in the gradebook" in done.stdout
+    after = _db_scores(db)
+    for key, score in before.items():
+        student, assignment, _ = key
+        if f"{student}/{assignment}" in merged:
+            assert after[key] == score, key
+    assert (root / "killed" / "grades.csv").read_text() == serial
