@@ -173,18 +173,18 @@ class IntSubclass(int):
 
 
 @pytest.mark.parametrize("cheat, expected, fragment", [
-    (AlwaysEqualFloat(99.0), 1.0, "subclass of float"),
-    (IntSubclass(1), 1, "subclass of int"),
-    (ArrayLike(), [1.0, 2.0, 3.0], "type ArrayLike"),
-    (FloatLike(), 1.0, "type FloatLike"),
-    (UfuncHijacker(), [1.0, 2.0, 3.0], "type UfuncHijacker"),
-    (np.array([5.0, 5.0]).view(SneakyArray), [1.0, 2.0], "subclass of ndarray"),
-    (np.array([1.0, 2.0]).view(SneakyArray), [1.0, 2.0], "subclass of ndarray"),
-    (LyingClass(), 1.0, "type LyingClass"),
-    (MetaTrick(), 1.0, "type MetaTrick"),
-    ([1.0, AlwaysEqualFloat(7.0)], [1.0, 2.0], "subclass of float"),
-    (np.ma.masked_array([1.0, 2.0], mask=[False, True]), [1.0, 5.0], "subclass of ndarray"),
-    (np.array([1.0, 2.0], dtype=object), [1.0, 2.0], "dtype object"),
+    pytest.param(AlwaysEqualFloat(99.0), 1.0, "subclass of float", id="always-equal-float"),
+    pytest.param(IntSubclass(1), 1, "subclass of int", id="int-subclass"),
+    pytest.param(ArrayLike(), [1.0, 2.0, 3.0], "type ArrayLike", id="array-protocol"),
+    pytest.param(FloatLike(), 1.0, "type FloatLike", id="float-protocol"),
+    pytest.param(UfuncHijacker(), [1.0, 2.0, 3.0], "type UfuncHijacker", id="ufunc-hijacker"),
+    pytest.param(np.array([5.0, 5.0]).view(SneakyArray), [1.0, 2.0], "subclass of ndarray", id="sneaky-array-wrong"),
+    pytest.param(np.array([1.0, 2.0]).view(SneakyArray), [1.0, 2.0], "subclass of ndarray", id="sneaky-array-right"),
+    pytest.param(LyingClass(), 1.0, "type LyingClass", id="lying-class"),
+    pytest.param(MetaTrick(), 1.0, "type MetaTrick", id="metaclass"),
+    pytest.param([1.0, AlwaysEqualFloat(7.0)], [1.0, 2.0], "subclass of float", id="list-with-cheat"),
+    pytest.param(np.ma.masked_array([1.0, 2.0], mask=[False, True]), [1.0, 5.0], "subclass of ndarray", id="masked-array"),
+    pytest.param(np.array([1.0, 2.0], dtype=object), [1.0, 2.0], "dtype object", id="object-dtype"),
 ])
 def test_tricky_objects_are_rejected(cheat, expected, fragment):
     assert fragment in fails(cheat, expected)
