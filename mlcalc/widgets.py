@@ -10,7 +10,10 @@ Two kinds of interactivity serve the book's two audiences:
   JavaScript into one self-contained HTML block. It needs no kernel and loads
   nothing from the network, so it works in the built HTML book.
 
-See the chapter "Limits and continuity" for both in use.
+A third, small helper, :func:`markdown_table`, turns rows of numbers into a
+Markdown table (with math) that renders both in JupyterLab and in the book.
+
+See the chapter "Limits and continuity" for all three in use.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import json
 from typing import Any, Callable, Mapping, Sequence
 
 from ._validation import check_callable
+
+__all__ = ["FrameSlider", "frame_slider", "explorer", "figure_to_png_base64", "markdown_table"]
 
 
 def figure_to_png_base64(fig: Any, *, dpi: int = 80) -> str:
@@ -251,3 +256,59 @@ def explorer(draw: Callable[..., Any], controls: Mapping[str, Any]) -> Any:
     box.redraw = redraw
     redraw()
     return box
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Any:
+    """A Markdown table of already formatted cells, for display in a notebook.
+
+    Cells may contain Markdown and ``$...$`` math; the book renders them like
+    its prose. Inside ``$...$`` math a ``|`` (as in ``\\left| x \\right|``
+    from ``sympy.latex``) is written ``\\vert`` so that it cannot split the
+    cell; outside math a ``|`` raises ``ValueError``.
+
+    Parameters
+    ----------
+    header : sequence of str
+        The column titles.
+    rows : sequence of sequences
+        One sequence of cells per row, as many as there are titles; each cell
+        is converted with ``str``.
+
+    Returns
+    -------
+    IPython.display.Markdown
+        Shown when it is the last expression of a cell, or with ``display``.
+
+    Examples
+    --------
+    >>> table = markdown_table(["$h$", "error"], [(0.1, "1.7e-03"), (0.01, "1.7e-05")])
+    >>> print(table.data)
+    | $h$ | error |
+    |---|---|
+    | 0.1 | 1.7e-03 |
+    | 0.01 | 1.7e-05 |
+    >>> print(markdown_table(["$f$"], [["$|x|$"]]).data.splitlines()[-1])
+    | $\\vert x\\vert $ |
+    """
+    from IPython.display import Markdown
+
+    header = [str(title) for title in header]
+    if not header:
+        raise ValueError("header must name at least one column")
+
+    def cell(value: Any) -> str:
+        pieces = str(value).replace("\n", " ").split("$")
+        for index, piece in enumerate(pieces):
+            if index % 2:  # inside $...$
+                pieces[index] = piece.replace("|", "\\vert ")
+            elif "|" in piece:
+                raise ValueError(f"table cell {str(value)!r} contains '|' outside math, which would split it")
+        return "$".join(pieces)
+
+    lines = ["| " + " | ".join(cell(title) for title in header) + " |", "|" + "---|" * len(header)]
+    for number, row in enumerate(rows):
+        row = list(row)
+        if len(row) != len(header):
+            raise ValueError(f"rows[{number}] has {len(row)} cells but the header has {len(header)} columns")
+        lines.append("| " + " | ".join(cell(value) for value in row) + " |")
+    return Markdown("\n".join(lines))
