@@ -5,6 +5,9 @@
   fail the whole notebook. Here the cell gets an error output naming what
   happened and every later cell is skipped with the same reason, so the parts
   that completed keep their points.
+* A cell that outlives its timeout and its interrupt (nbclient raises
+  ``CellTimeoutError``, which would also fail the notebook) gets an error
+  output; the next cells still run.
 * The notebook's wall-clock limit: before each cell the remaining time is
   checked; a cell gets ``min(cell_timeout, time left)``; once the time is up
   the remaining cells are skipped with the reason.
@@ -14,7 +17,7 @@ from __future__ import annotations
 
 import time
 
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from traitlets import Integer
 
@@ -59,6 +62,12 @@ class SafeExecute(Execute):
                                     "or the memory limit)")
             cell.outputs = list(cell.get("outputs", [])) + [_error(*reason)]
             self._stopped = ("KernelDied", "the kernel died in an earlier cell, so this cell did not run")
+            return cell, self.resources
+        except CellTimeoutError:
+            # Interrupted after the timeout, the kernel did not answer in time either
+            # (e.g. a fork bomb's children hold the output channel): record and go on.
+            cell.outputs = list(cell.get("outputs", [])) + [_error(
+                "CellTimeoutError", f"the cell did not finish within {self.timeout} s and was interrupted")]
             return cell, self.resources
         finally:
             self.timeout = self._cell_timeout

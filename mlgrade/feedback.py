@@ -34,7 +34,7 @@ def _scrubber(source: Path):
 
     def scrub(text: str) -> str:
         text = _ANSI.sub("", str(text))
-        for marker in ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN SOLUTION", "END SOLUTION"):
+        for marker in ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
             text = text.replace(marker, REDACTED)
         for snippet in snippets:
             if snippet in text:

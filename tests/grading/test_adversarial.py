@@ -64,10 +64,6 @@ for _name in ("assert_close", "assert_bool", "assert_grad"):
 sys.modules["mlcalc.testing"] = _fake
 mlcalc.testing.type = lambda value: float  # shadow a builtin inside the helper module
 builtins.abs = lambda x: 0.0
-builtins.isinstance = lambda *a: True
-class _Quiet(Exception):
-    pass
-builtins.AssertionError = _Quiet
 '''
 
 SHELL_PATCH = '''
@@ -93,9 +89,17 @@ def _try(label, action):
     except Exception as exc:
         return
     _found.append(label)
+import sys
+# Folders the sandbox must show (the way to the notebook's own folder and to Python): their
+# skeleton entries are no leak; any other entry is.
+_skeleton = [os.getcwd(), sys.prefix, sys.base_prefix, os.path.dirname(__import__("mlcalc").__file__)]
+def _listing(path):
+    extra = [n for n in os.listdir(path)
+             if not any((s + "/").startswith(os.path.join(path, n) + "/") for s in _skeleton)]
+    return extra or None.x
 for _path in {paths!r}:
     _try("read " + _path, lambda: open(_path).read(100))
-    _try("list " + _path, lambda: os.listdir(_path))
+    _try("list " + _path, lambda: _listing(_path))
 _try("glob", lambda: [p for p in glob.glob("/work/**/*.ipynb", recursive=True)] or None.x)
 _try("write", lambda: open("{repo}/pwned.txt", "w").write("x"))
 _try("write home", lambda: open("/root/pwned.txt", "w").write("x"))
@@ -248,5 +252,5 @@ def test_adversarial_corpus(assignment, tmp_path):
         leaked = [s for s in snippets if s in text]
         assert not leaked, (path, leaked[:3])
     honest = (out / "honest" / f"{name}.html").read_text()
-    assert "passed" in honest and "failed" not in honest
-    assert "failed" in (out / "tricks" / f"{name}.html").read_text()
+    assert "class='passed'" in honest and "class='failed'" not in honest
+    assert "class='failed'" in (out / "tricks" / f"{name}.html").read_text()
