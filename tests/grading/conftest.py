@@ -26,8 +26,12 @@ from mlgrade.course import assignments, hidden_snippets, notebooks, parts, read_
 FIXTURES = REPO / "tests" / "grading" / "fixtures" / "solutions"
 SOLUTIONS = REPO / "solutions"
 
-ASSIGNMENTS = [pytest.param((SOLUTIONS, name), id=name) for name in assignments(SOLUTIONS)] + \
-    [pytest.param((FIXTURES, name), id=f"fixture-{name}") for name in assignments(FIXTURES)]
+# Tests of one assignment share a worker (and its cached grading run, see ``graded``).
+ASSIGNMENTS = [pytest.param((SOLUTIONS, name), id=name, marks=pytest.mark.xdist_group(f"grading-{name}"))
+               for name in assignments(SOLUTIONS)] + \
+    [pytest.param((FIXTURES, name), id=f"fixture-{name}", marks=pytest.mark.xdist_group(f"grading-fixture-{name}"))
+     for name in assignments(FIXTURES)]
+CELL_TIMEOUT = 15
 
 EXPORT_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                   "raw_score", "late_submission_penalty", "score", "max_score"]
@@ -114,6 +118,58 @@ def with_cell(nb, index: int, source: str):
 def first_solution_index(nb) -> int:
     return next(i for i, c in enumerate(nb.cells)
                 if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution"))
+
+
+class Run:
+    """One grading run of every corpus submission of an assignment (and its feedback)."""
+
+    def __init__(self, source: Path, name: str, root: Path) -> None:
+        from corpus import build
+
+        self.source, self.name, self.root = source, name, root
+        self.src_nb = source_notebook(source, name)
+        self.filename = self.src_nb.name
+        self.points = auto_points(self.src_nb)
+        self.subs = root / "submissions"
+        blank = nbformat.read(str(release(source, name, root / "release")), as_version=4)
+        paths = [str(REPO / "solutions"), str(self.src_nb), str(REPO / "_grading"), str(root / "gradebook.db"),
+                 str(root), str(self.subs / "ref" / name / self.filename), "/root", str(REPO / "mlgrade")]
+        self.cases = build(reference(source, name), blank, self.src_nb.read_text(), paths, str(REPO))
+        for student, nb in self.cases.items():
+            submit(self.subs, student, name, nb, self.filename)
+        (self.subs / "absent").mkdir()
+        self.before = tree_digest(self.subs)
+        self.grades = root / "grades.csv"
+        self.proc = make_grade(self.subs, self.grades, source, root, f"--cell-timeout={CELL_TIMEOUT}")
+        self.after = tree_digest(self.subs)
+        self.report = report(root)
+        self.feedback = root / "feedback"
+        self.feedback_proc = subprocess.run(
+            ["make", "--no-print-directory", "feedback", f"SOURCE={source}", f"WORK={root / 'work'}",
+             f"FEEDBACK={self.feedback}"], cwd=REPO, capture_output=True, text=True)
+
+    def scores(self, student: str) -> dict[str, float | None]:
+        return part_scores(self.root, student, self.name)
+
+    def notes(self, student: str) -> str:
+        result = self.report[f"{student}/{self.name}"]
+        return " | ".join(result["notes"] + [result["error"] or ""])
+
+    def autograded(self, student: str) -> Path:
+        return (self.root / "work" / "runs" / self.name / student / "course" / "autograded" / student / self.name
+                / self.filename)
+
+
+_RUNS: dict[tuple[Path, str], Run] = {}
+
+
+@pytest.fixture
+def graded(request, tmp_path_factory) -> Run:
+    """The (cached) grading run of the assignment this test is parametrised with."""
+    source, name = request.param
+    if (source, name) not in _RUNS:
+        _RUNS[(source, name)] = Run(source, name, tmp_path_factory.mktemp(f"graded-{name}"))
+    return _RUNS[(source, name)]
 
 
 __all__ = ["ASSIGNMENTS", "hidden_snippets", "read_source"]

@@ -1,8 +1,8 @@
 """Parallel grading equals serial grading; a killed run resumes without losing a grade.
 
-One course holds every assignment (solutions/ and the fixture); three students
-submit each of them (reference or blank release), so every assignment is in
-every run.
+One course holds every assignment (solutions/ and the fixture): one student
+submits the reference of each, one the blank release of the fixture, one
+nothing, so every assignment is in every run.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import time
 import nbformat
 import pytest
 
-from conftest import ASSIGNMENTS, REPO, make_grade, read_grades, reference, release, source_notebook, submit
+from conftest import ASSIGNMENTS, REPO, SOLUTIONS, make_grade, read_grades, reference, release, source_notebook, submit
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +30,10 @@ def course(tmp_path_factory):
         shutil.copytree(src / name, source / name)
         filename = source_notebook(src, name).name
         blank = nbformat.read(str(release(src, name, root / "release")), as_version=4)
-        for i, student in enumerate(("ana", "ben", "cleo")):
-            submit(subs, student, name, reference(src, name) if i != 1 else blank, filename)
+        submit(subs, "ana", name, reference(src, name), filename)
+        if src != SOLUTIONS:  # a blank release too, kept to one assignment for time
+            submit(subs, "ben", name, blank, filename)
+    (subs / "cleo").mkdir()  # submitted nothing
     return root, source, subs
 
 
@@ -66,8 +68,8 @@ def test_parallel_equals_serial_and_resume_after_kill(course):
     assert (root / "parallel" / "grades.csv").read_text() == serial
     rows = read_grades(root / "serial" / "grades.csv")
     assert len(rows) == 3 * len(ASSIGNMENTS)
-    assert all(float(r["raw_score"]) > 0 for r in rows if r["student_id"] != "ben")
-    assert all(float(r["raw_score"]) == 0 for r in rows if r["student_id"] == "ben")
+    assert all(float(r["raw_score"]) > 0 for r in rows if r["student_id"] == "ana")
+    assert all(float(r["raw_score"]) == 0 for r in rows if r["student_id"] != "ana")
 
     # Kill a run once some submissions are merged, check nothing merged is lost, resume.
     ledger = root / "killed" / "work" / "ledger.json"
@@ -75,14 +77,15 @@ def test_parallel_equals_serial_and_resume_after_kill(course):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and proc.poll() is None:
-        if ledger.exists() and len(json.loads(ledger.read_text() or "{}")) >= 3:
+        if ledger.exists() and sum(k.startswith("ana/") for k in json.loads(ledger.read_text() or "{}")) >= 2:
             break
         time.sleep(0.2)
     assert proc.poll() is None, "the run finished before it could be interrupted"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     merged = json.loads(ledger.read_text())
-    assert 3 <= len(merged) < 3 * len(ASSIGNMENTS)
+    graded_before_kill = [k for k in merged if k.startswith("ana/")]
+    assert 2 <= len(graded_before_kill) < len(ASSIGNMENTS)
     db = f"sqlite:///{root / 'killed' / 'gradebook.db'}"
     before = _db_scores(db)
     assert not (root / "killed" / "grades.csv").exists()

@@ -1,95 +1,55 @@
 """Round trips through ``make release`` and ``make grade`` for every assignment.
 
-One grading run per assignment holds the reference solution, the blank
-release, and the malformed or tampered variants of priority 1 (invalid JSON,
-deleted, duplicated and altered cells, an infinite loop), next to a student
-with no submission. Grades must come from the instructor's tests and points.
+One grading run per assignment (``conftest.graded``, shared with the
+adversarial tests) holds the reference solution, the blank release, and the
+malformed or tampered variants of priority 1 (invalid JSON, deleted,
+duplicated and altered cells, an infinite loop), next to a student with no
+submission. Grades must come from the instructor's tests and points.
 """
 
 from __future__ import annotations
 
-import copy
 import filecmp
 import subprocess
 import sys
 
-import nbformat
 import pytest
 
-from conftest import (ASSIGNMENTS, REPO, SOLUTIONS, auto_points, first_solution_index, hidden_snippets,
-                      make_grade, part_scores, read_grades, read_source, reference, release, report,
-                      source_notebook, submit, total_points, tree_digest, with_cell)
+from conftest import (ASSIGNMENTS, REPO, SOLUTIONS, hidden_snippets, read_grades, read_source, release,
+                      source_notebook, total_points)
 from mlgrade.course import assignments, leaks
 
 
-def _test_cells(nb):
-    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
-            and c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")]
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_grade_round_trip_and_robustness(assignment, tmp_path):
-    source, name = assignment
-    src_nb = source_notebook(source, name)
-    filename = src_nb.name
-    points = auto_points(src_nb)
+@pytest.mark.parametrize("graded", ASSIGNMENTS, indirect=True)
+def test_grade_round_trip_and_robustness(graded):
+    run = graded
+    name, points = run.name, run.points
     assert len(points) >= 2
-    blank = nbformat.read(str(release(source, name, tmp_path / "release")), as_version=4)
-    ref = reference(source, name)
-    subs = tmp_path / "submissions"
-
-    submit(subs, "ref", name, ref, filename)
-    submit(subs, "blank", name, blank, filename)
-    submit(subs, "badjson", name, src_nb.read_text()[:-40], filename)
-    tests = _test_cells(ref)
-    deleted = copy.deepcopy(ref)
-    del deleted.cells[tests[0]]
-    submit(subs, "deleted", name, deleted, filename)
-    duplicated = copy.deepcopy(ref)
-    fake = copy.deepcopy(duplicated.cells[tests[-1]])
-    fake.source = "pass"
-    duplicated.cells.insert(tests[-1], fake)
-    duplicated.cells.append(copy.deepcopy(fake))
-    submit(subs, "duplicated", name, duplicated, filename)
-    altered_blank = copy.deepcopy(blank)
-    altered_ref = copy.deepcopy(ref)
-    for nb in (altered_blank, altered_ref):
-        for i in _test_cells(nb):
-            nb.cells[i].metadata["nbgrader"]["points"] = 100
-            nb.cells[i].metadata["nbgrader"]["checksum"] = "0" * 32
-            nb.cells[i].source = "pass"
-    submit(subs, "altered_blank", name, altered_blank, filename)
-    submit(subs, "altered_ref", name, altered_ref, filename)
-    looping = with_cell(ref, tests[-1], "while True:\n    pass")
-    submit(subs, "looping", name, looping, filename)
-    (subs / "absent").mkdir()
-    before = tree_digest(subs)
-
-    grades = tmp_path / "grades.csv"
-    proc = make_grade(subs, grades, source, tmp_path, "--cell-timeout=10")
-    assert tree_digest(subs) == before, "grading modified the submissions folder"
-
-    rows = {r["student_id"]: r for r in read_grades(grades) if r["assignment"] == name}
-    assert sorted(rows) == sorted(["ref", "blank", "badjson", "deleted", "duplicated", "altered_blank",
-                                   "altered_ref", "looping", "absent"])
+    assert run.after == run.before, "grading modified the submissions folder"
+    rows = {r["student_id"]: r for r in read_grades(run.grades) if r["assignment"] == name}
+    assert sorted(rows) == sorted(list(run.cases) + ["absent"])
     full = sum(points.values())
     for row in rows.values():
-        assert float(row["max_score"]) == pytest.approx(total_points(src_nb))  # manual parts included
-    for student in ("ref", "deleted", "duplicated", "altered_ref", "looping"):
-        scores = part_scores(tmp_path, student, name)
-        assert {g: scores[g] for g in points} == points, (student, report(tmp_path)[f"{student}/{name}"])
+        assert float(row["max_score"]) == pytest.approx(total_points(run.src_nb))  # manual parts included
+    # The reference earns every auto-graded point; so does a copy with a deleted test cell,
+    # a duplicated and an edited test cell and altered points/checksums (instructor's version graded).
+    for student in ("ref", "mangled"):
+        scores = run.scores(student)
+        assert {g: scores[g] for g in points} == points, (student, run.notes(student))
         assert float(rows[student]["raw_score"]) == pytest.approx(full)
+    # The blank release, an invalid notebook, tampered tests and a missing submission earn nothing.
     for student in ("blank", "badjson", "altered_blank", "absent"):
-        assert float(rows[student]["raw_score"]) == 0.0, student
+        assert float(rows[student]["raw_score"]) == 0.0, (student, run.notes(student) if student != "absent" else "")
     for student in ("blank", "altered_blank"):
-        scores = part_scores(tmp_path, student, name)
+        scores = run.scores(student)
         assert all(scores[g] == 0 for g in points), (student, scores)
-    notes = report(tmp_path)
-    assert any("invalid JSON" in n for n in notes[f"badjson/{name}"]["notes"])
-    assert any("deleted" in n for n in notes[f"deleted/{name}"]["notes"])
-    assert any("duplicated" in n for n in notes[f"duplicated/{name}"]["notes"])
-    assert "badjson" in proc.stdout
+    assert "invalid JSON" in run.notes("badjson")
+    mangled = run.notes("mangled")
+    assert "deleted" in mangled and "duplicated" in mangled and "altered" in mangled, mangled
+    assert "badjson" in run.proc.stdout
+    # An infinite loop (in the hostile notebook) is stopped by the per-cell limit and named.
+    assert "per-cell time limit" in run.notes("hostile"), run.notes("hostile")
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
