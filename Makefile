@@ -70,6 +70,11 @@ grade: $(STAMP) ## Autograde SUBMISSIONS=<dir> into GRADES=<file.csv> (JOBS=n, U
 feedback: $(STAMP) ## Write one HTML feedback report per student and assignment into _grading/feedback (after make grade)
 	@$(BIN)/python -m mlgrade feedback $(if $(SOURCE),--source "$(SOURCE)") $(if $(DB_URL),--db-url "$(DB_URL)") $(if $(WORK),--work "$(WORK)") $(if $(FEEDBACK),--out "$(FEEDBACK)")
 
+collect: $(STAMP) ## Collect DOWNLOAD=<zip or folder> of ASSIGNMENT=<name> into SUBMISSIONS (default _grading/submitted); PATTERN=, DUEDATE=
+	@test -n "$(DOWNLOAD)" || { echo "error: DOWNLOAD is missing: make collect DOWNLOAD=<zip or folder> ASSIGNMENT=<name>" >&2; exit 2; }
+	@test -n "$(ASSIGNMENT)" || { echo "error: ASSIGNMENT is missing: make collect DOWNLOAD=<zip or folder> ASSIGNMENT=<name>" >&2; exit 2; }
+	@$(BIN)/python -m mlgrade collect --download "$(DOWNLOAD)" --assignment "$(ASSIGNMENT)" $(if $(SUBMISSIONS),--out "$(SUBMISSIONS)") $(if $(PATTERN),--pattern '$(PATTERN)') $(if $(DUEDATE),--duedate "$(DUEDATE)")
+
 bench-grade: $(STAMP) ## Time grading 40 reference submissions serially and with JOBS workers
 	@$(BIN)/python -m mlgrade bench --jobs $(JOBS) $(if $(SOURCE),--source "$(SOURCE)")
 

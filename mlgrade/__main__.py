@@ -60,6 +60,13 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     b.add_argument("--source", type=Path, default=REPO / "solutions")
 
+    c = sub.add_parser("collect", help="LMS download (zip or folder) into <out>/<student>/<assignment>/")
+    c.add_argument("--download", type=Path, required=True, help="a zip file, or a folder of files and zips")
+    c.add_argument("--assignment", required=True, help="assignment name, e.g. 01-limits")
+    c.add_argument("--out", type=Path, default=GRADING / "submitted", help="default: _grading/submitted")
+    c.add_argument("--pattern", default=None, help="file-name regexp with student_id, file_id[, timestamp]")
+    c.add_argument("--duedate", default=None, help="list submissions later than this (ISO date-time, UTC)")
+
     w = sub.add_parser("worker", help=argparse.SUPPRESS)
     w.add_argument("spec")
 
@@ -95,10 +102,16 @@ def main(argv: list[str] | None = None) -> int:
             written = write_all(work, args.out, args.source)
             print(f"feedback: {len(written)} report(s) in {args.out}")
             return 0
+        if args.command == "collect":
+            from .collect import DEFAULT_PATTERN, collect
+            for line in collect(args.download, args.assignment, args.out, pattern=args.pattern or DEFAULT_PATTERN,
+                                duedate=args.duedate):
+                print(line)
+            return 0
         if args.command == "bench":
             from .bench import bench
             return bench(args.source, args.assignment, args.copies, args.jobs)
-    except (CourseError, SandboxError, ValueError) as exc:
+    except (CourseError, SandboxError, ValueError, FileNotFoundError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

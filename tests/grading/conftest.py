@@ -133,7 +133,8 @@ class Run:
         self.subs = root / "submissions"
         blank = nbformat.read(str(release(source, name, root / "release")), as_version=4)
         paths = [str(REPO / "solutions"), str(self.src_nb), str(REPO / "_grading"), str(root / "gradebook.db"),
-                 str(root), str(self.subs / "ref" / name / self.filename), "/root", str(REPO / "mlgrade")]
+                 str(root), str(self.subs / "ref" / name / self.filename), "/root", str(REPO / "mlgrade"),
+                 str(root / "work" / "runs" / name / "ref"), str(root / "work" / "templates")]
         self.cases = build(reference(source, name), blank, self.src_nb.read_text(), paths, str(REPO))
         for student, nb in self.cases.items():
             submit(self.subs, student, name, nb, self.filename)

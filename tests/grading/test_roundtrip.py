@@ -109,3 +109,40 @@ def test_make_grade_arguments_are_checked(tmp_path):
 def test_assignments_are_discovered():
     assert assignments(SOLUTIONS) == sorted(p.name for p in SOLUTIONS.iterdir()
                                             if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def test_grading_stops_when_the_sandbox_cannot_start(tmp_path):
+    """No bwrap on PATH: a clear error and nothing graded, unless --unsafe-no-sandbox is given."""
+    (tmp_path / "subs" / "amy").mkdir(parents=True)
+    env = {"PATH": str(REPO / ".venv" / "bin"), "HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-m", "mlgrade", "grade", "--submissions", str(tmp_path / "subs"),
+                           "--grades", str(tmp_path / "g.csv"), "--db-url", f"sqlite:///{tmp_path / 'gb.db'}",
+                           "--work", str(tmp_path / "work")], cwd=REPO, capture_output=True, text=True, env=env)
+    assert proc.returncode == 1
+    assert "bwrap" in proc.stderr and "--unsafe-no-sandbox" in proc.stderr and "nothing ran unsandboxed" in proc.stderr
+    assert not (tmp_path / "g.csv").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("graded", ASSIGNMENTS, indirect=True)
+def test_manual_grades_survive_regrading_and_reach_the_export(graded):
+    """A score entered in formgrader (manual_score) stays through a rerun and is in the CSV."""
+    from nbgrader.api import Gradebook
+
+    from conftest import make_grade, parts
+
+    run = graded
+    manual = [p for p in parts(read_source(run.src_nb)) if not p.auto]
+    if not manual:
+        pytest.skip("this assignment has no manually graded part")
+    part = manual[0]
+    db = f"sqlite:///{run.root / 'gradebook.db'}"
+    with Gradebook(db, "mlcalc") as gb:
+        grade = gb.find_grade(part.grade_id, run.src_nb.stem, run.name, "ref")
+        grade.manual_score = part.points / 2
+        gb.db.commit()
+    again = run.root / "grades-after-manual.csv"
+    proc = make_grade(run.subs, again, run.source, run.root, f"--cell-timeout=15")
+    assert "0 graded" in proc.stdout  # everything came from the gradebook, nothing re-executed
+    rows = {r["student_id"]: r for r in read_grades(again)}
+    assert float(rows["ref"]["raw_score"]) == pytest.approx(sum(run.points.values()) + part.points / 2)
