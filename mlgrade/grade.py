@@ -104,7 +104,7 @@ def merge(db_url: str, result: dict) -> None:
                     grade.auto_score = got["auto_score"]
                     if grade.manual_score is None:
                         grade.needs_manual_grade = got["needs_manual_grade"]
-                elif grade.cell_type == "code" and grade.cell.__class__.__name__ == "GradeCell":
+                elif grade.cell_type == "code":
                     grade.auto_score = 0.0  # the worker failed: nothing earned
                     grade.needs_manual_grade = False
         gb.db.commit()

@@ -176,12 +176,17 @@ def read_log(path: Path, key: str) -> tuple[set[str], list[str], list[str]]:
 class VerifyProof(NbGraderPreprocessor):
     """Score a guarded test cell only if its signed ``passed`` line is in the guard log."""
 
+    #: notebook name -> what the guard saw (passed, tampered, attempts, unguarded); read by the worker
+    reports: dict = {}
+
     def preprocess(self, nb, resources):
         info = resources.get("mlgrade")
         if not info:
             return nb, resources
         passed, tampered, attempts = read_log(Path(info["log"]), info["key"])
         info.update(passed=sorted(passed), tampered=tampered, attempts=attempts)
+        VerifyProof.reports[resources["nbgrader"]["notebook"]] = {
+            k: info.get(k) for k in ("passed", "tampered", "attempts", "unguarded")}
         for cell in nb.cells:
             grade_id = _auto_test(cell)
             if grade_id is None or grade_id not in info["guarded"]:

@@ -16,6 +16,8 @@ Runs inside bubblewrap as root, before any student code:
      nothing was patched meanwhile and no other thread runs student code;
    * on ``mlgrade.passed`` writes an HMAC-signed line to the log, which the
      grader requires before it awards a test cell's points;
+   * reports processes started with ``os.fork`` (a fork bomb) and file opens
+     outside the notebook's folder and Python;
    * refuses what could reach the guard itself: ``gc`` object walks,
      ``sys.settrace``/``setprofile``, ``sys.addaudithook``, ``ctypes`` and
      reading ``/proc/*/mem``; refused attempts are logged (unsigned lines are
@@ -93,7 +95,8 @@ def _install_guard(spec, log_fd):
     spec.pop("tests", None)  # keep no test source in memory longer than needed
     prefixes = tuple({sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(importlib.__file__))}
                      | {os.path.dirname(modules["mlcalc"].__file__) if "mlcalc" in modules else sys.prefix})
-    state = {"busy": False, "active": None, "tampered": None, "armed": False, "outside": 0}
+    state = {"busy": False, "active": None, "tampered": None, "armed": False, "outside": 0, "forks": 0,
+             "pid": os.getpid()}
     # Where a notebook may legitimately read: anything else is reported (the sandbox
     # has nothing else to show, so such an open fails anyway).
     allowed = prefixes + (os.getcwd(), os.environ.get("HOME", "/nonexistent"), "/tmp", "/proc", "/dev", "/usr",
@@ -183,6 +186,13 @@ def _install_guard(spec, log_fd):
             raise PermissionError(f"reading {args[0]} is not allowed while grading")
         if event == "socket.connect" or event == "socket.bind":
             write(f"attempt {event} {args[1:]!r}"[:300])
+            return
+        if event == "os.fork":
+            state["forks"] += 1
+            if state["forks"] == 1 and os.getpid() == state["pid"]:
+                limit = resource.getrlimit(resource.RLIMIT_NPROC)[0]
+                write(f"attempt fork: the notebook starts processes; the process limit ({limit} "
+                      f"processes and threads) bounds them")
             return
         if event == "open" and args and isinstance(args[0], str) and state["outside"] < 20:
             path = os.path.abspath(args[0])

@@ -25,9 +25,6 @@ import nbformat
 from .course import COURSE_ID, nbgrader_config
 from .limits import Limits
 
-SANITIZED_NOTE = "sanitize"
-
-
 def _grade_ids(nb) -> list[str]:
     return [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells
             if c.metadata.get("nbgrader", {}).get("grade_id")]
@@ -187,7 +184,7 @@ def run(spec: dict) -> dict:
               "error": None, "guard": {}}
     if submission is not None:
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-        _patch_guard_capture(result)
+        VerifyProof.reports = result["guard"]
         outcome = api.autograde(assignment, student, force=True, create=True)
         (work / "autograde.log").write_text((outcome.get("log") or "") + "\n" + (outcome.get("error") or ""))
         if not outcome["success"]:
@@ -223,25 +220,6 @@ def run(spec: dict) -> dict:
     result["seconds"] = round(time.monotonic() - start, 2)
     (work / "result.json").write_text(json.dumps(result, indent=1))
     return result
-
-
-_GUARD_REPORTS: list[dict] = []
-
-
-def _patch_guard_capture(result: dict) -> None:
-    """Collect what the guard found (per notebook) into the result."""
-    from .guard import VerifyProof
-
-    original = VerifyProof.preprocess
-
-    def preprocess(self, nb, resources):
-        nb, resources = original(self, nb, resources)
-        info = resources.get("mlgrade") or {}
-        notebook = resources["nbgrader"]["notebook"]
-        result["guard"][notebook] = {k: info.get(k) for k in ("passed", "tampered", "attempts", "unguarded")}
-        return nb, resources
-
-    VerifyProof.preprocess = preprocess
 
 
 def _short_error(outcome: dict) -> str:

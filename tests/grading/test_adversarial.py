@@ -46,6 +46,7 @@ def test_adversarial_corpus(graded):
     assert "socket.connect" in hostile and "attempt open" in hostile, hostile
     # Limits are named.
     assert "memory limit" in hostile and "process limit" in hostile and "per-cell time limit" in hostile, hostile
+    assert "attempt fork" in hostile, hostile
     # A dead kernel keeps what the completed parts earned; later parts get 0.
     for student in ("exit", "killer"):
         scores = run.scores(student)
