@@ -319,6 +319,19 @@ def _not_finite_at_x0(f: float) -> str:
     return f"The loss or its gradient is not finite at x0 (loss = {f}); check fun, grad and x0."
 
 
+
+def _start(fun: Callable, grad: Callable, x: np.ndarray, tol: float, rec: "_Recorder",
+           *args: Any) -> tuple[float, np.ndarray, int, str]:
+    """Evaluate the loss and gradient at x0, record them, and say whether the run is already over."""
+    f = _scalar(fun(x.copy(), *args), "fun")
+    g = _vector(grad(x.copy(), *args), x.size, "grad")
+    rec.record(x, f, g, 0)
+    if not _finite(f, g):
+        return f, g, DIVERGED, _not_finite_at_x0(f)
+    if _inf_norm(g) <= tol:
+        return f, g, CONVERGED, f"Converged: the gradient norm is at most tol = {tol:g} at x0."
+    return f, g, MAX_ITER, ""
+
 def _diverged_message(nit: int, f: float, g: np.ndarray, learning_rate: float | None) -> str:
     what = "loss" if not np.isfinite(f) else "gradient"
     text = f"Diverged at iteration {nit}: the {what} is not finite (loss = {f})."
@@ -672,18 +685,10 @@ def _run(fun: Callable, grad: Callable, x0: Any, optimizer: Optimizer, *, max_it
     rec = _Recorder()
     # Overflow is how divergence shows up; it is reported through status 2, not as a warning.
     with np.errstate(over="ignore", invalid="ignore"):
-        f = _scalar(fun(x.copy()), "fun")
-        g = _vector(grad(x.copy()), x.size, "grad")
+        f, g, status, message = _start(fun, grad, x, tol, rec)
         nfev = njev = 1
-        rec.record(x, f, g, 0)
         nit = 0
-        if not _finite(f, g):
-            status, message = DIVERGED, _not_finite_at_x0(f)
-        elif _inf_norm(g) <= tol:
-            status, message = CONVERGED, f"Converged: the gradient norm is at most tol = {tol:g} at x0."
-        else:
-            status = MAX_ITER
-            message = ""
+        if status == MAX_ITER:
             for nit in range(1, max_iter + 1):
                 optimizer.step([x], [g])
                 f = _scalar(fun(x.copy()), "fun")
@@ -1224,17 +1229,10 @@ def newton(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
     n = x.size
     rec = _Recorder()
     with np.errstate(over="ignore", invalid="ignore"):
-        f = _scalar(fun(x.copy()), "fun")
-        g = _vector(grad(x.copy()), n, "grad")
+        f, g, status, message = _start(fun, grad, x, tol, rec)
         nfev = njev = 1
         nhev = 0
         nit = 0
-        rec.record(x, f, g, 0)
-        status, message = MAX_ITER, ""
-        if not _finite(f, g):
-            status, message = DIVERGED, _not_finite_at_x0(f)
-        elif _inf_norm(g) <= tol:
-            status, message = CONVERGED, f"Converged: the gradient norm is at most tol = {tol:g} at x0."
         while status == MAX_ITER and nit < max_iter:
             H = _square(hess(x.copy()), n, "hess")
             nhev += 1
@@ -1683,16 +1681,9 @@ def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
     f_previous = None
     rec = _Recorder()
     with np.errstate(over="ignore", invalid="ignore"):
-        f = _scalar(fun(x.copy()), "fun")
-        g = _vector(grad(x.copy()), n, "grad")
+        f, g, status, message = _start(fun, grad, x, tol, rec)
         nfev = njev = 1
         nit = 0
-        rec.record(x, f, g, 0)
-        status, message = MAX_ITER, ""
-        if not _finite(f, g):
-            status, message = DIVERGED, _not_finite_at_x0(f)
-        elif _inf_norm(g) <= tol:
-            status, message = CONVERGED, f"Converged: the gradient norm is at most tol = {tol:g} at x0."
         while status == MAX_ITER and nit < max_iter:
             direction = -H @ g
             if not g @ direction < 0:  # H lost positive definiteness to rounding: restart
