@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -54,9 +55,20 @@ class SafeExecute(Execute):
         if self._stopped is not None:
             cell.outputs = [_error(*self._stopped)]
             return cell, self.resources
-        self.timeout = max(1, int(min(self._cell_timeout, left)))
+        shortened = left < self._cell_timeout
+        self.timeout = max(1, math.ceil(min(self._cell_timeout, left)))
         try:
-            return super().preprocess_cell(cell, resources, index)
+            cell, resources_out = super().preprocess_cell(cell, resources, index)
+            if shortened and any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
+                # Interrupted by the notebook's clock, not by the cell's own limit: say so.
+                for out in cell.outputs:
+                    if out.get("ename") == "CellTimeoutError":
+                        out["ename"], out["evalue"] = "NotebookTimeout", (
+                            f"the notebook's wall-clock limit of {self.notebook_timeout} s ran out in this cell")
+                        out["traceback"] = [f"NotebookTimeout: {out['evalue']}"]
+                self._stopped = ("NotebookTimeout", f"the notebook's wall-clock limit of {self.notebook_timeout} s "
+                                                    f"was reached before this cell ran")
+            return cell, resources_out
         except DeadKernelError:
             reason = ("KernelDied", "the kernel died while running this cell (os._exit, a kill signal, "
                                     "or the memory limit)")

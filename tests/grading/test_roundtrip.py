@@ -146,3 +146,23 @@ def test_manual_grades_survive_regrading_and_reach_the_export(graded):
     assert "0 graded" in proc.stdout  # everything came from the gradebook, nothing re-executed
     rows = {r["student_id"]: r for r in read_grades(again)}
     assert float(rows["ref"]["raw_score"]) == pytest.approx(sum(run.points.values()) + part.points / 2)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("grading-fixture-00-fixture")
+def test_notebook_wall_clock_limit_keeps_completed_parts(tmp_path):
+    """Slow cells after the first part: the notebook's clock runs out, part 1 keeps its point."""
+    import nbformat
+
+    from conftest import FIXTURES, make_grade, part_scores, reference, submit
+
+    nb = reference(FIXTURES, "00-fixture")
+    first_test = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade"))
+    for _ in range(3):
+        nb.cells.insert(first_test + 1, nbformat.v4.new_code_cell("import time\ntime.sleep(4)"))
+    submit(tmp_path / "subs", "slow", "00-fixture", nb, "fixture.ipynb")
+    proc = make_grade(tmp_path / "subs", tmp_path / "g.csv", FIXTURES, tmp_path, "--cell-timeout=6",
+                      "--notebook-timeout=12", jobs=1)
+    scores = part_scores(tmp_path, "slow", "00-fixture")
+    assert scores["part1_tests"] == 1 and scores["part2_tests"] == 0
+    assert "wall-clock limit (12 s)" in proc.stdout, proc.stdout
