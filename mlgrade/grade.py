@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -36,6 +37,17 @@ from .limits import Limits
 from .sandbox import SandboxError, check_sandbox
 
 UID_BASE = 200000
+
+
+def _sandbox_uid() -> int:
+    """A fresh unprivileged uid for one sandbox.
+
+    RLIMIT_NPROC counts every process of a uid on the machine: two sandboxes
+    sharing a uid (two grading runs at once, say) would share one budget, and a
+    fork bomb in one would starve the other. A random uid out of about two
+    billion makes that practically impossible; nothing on the system owns them.
+    """
+    return UID_BASE + secrets.randbelow(2 ** 31 - UID_BASE - 1)
 
 
 def default_db_url() -> str:
@@ -214,7 +226,7 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
                 tasks.append((key, digest, {
                     "work": str(run_dir), "assignment": name, "student": student,
                     "submission": str(folder.resolve()), "template": str(work / "templates" / name),
-                    "limits": limits.as_env(), "uid": UID_BASE + len(tasks),
+                    "limits": limits.as_env(), "uid": _sandbox_uid(),
                     "unsafe_no_sandbox": unsafe_no_sandbox}, limits.notebook_timeout * n_notebooks + limits.cell_timeout + 60))
     with lock:
         from nbgrader.api import Gradebook

@@ -20,9 +20,10 @@ ipykernel_launcher -f <connection file>`` becomes::
   folder of the kernel's IPC sockets (both private to this submission), and a
   private ``/dev/shm`` (POSIX semaphores: joblib and multiprocessing warn on
   stderr without it, and nbgrader scores a test cell with stderr output 0);
-* identity: the kernel runs as an unprivileged uid ``U`` (one per grading
-  worker) with no capabilities, so ``RLIMIT_NPROC`` is enforced (it is not for
-  root) and a fork bomb stops at the process limit;
+* identity: the kernel runs as an unprivileged uid ``U`` (a random one per
+  submission, owned by nobody else) with no capabilities, so ``RLIMIT_NPROC``
+  is enforced (it is not for root) and a fork bomb stops at the process limit
+  without touching any other sandbox's budget;
 * limits: ``kernel_boot.py`` sets ``RLIMIT_AS`` (memory), ``RLIMIT_NPROC``,
   ``RLIMIT_FSIZE`` and no core files, then installs the test guard
   (:mod:`mlgrade.guard`) before any student code runs;
