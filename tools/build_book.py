@@ -12,6 +12,7 @@ Usage: python tools/build_book.py
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import subprocess
 import sys
@@ -23,6 +24,31 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "_build" / ".jupyter_cache"
 MYST_READER = {"name": "myst_nb_md", "type": "plugin"}
+LIBRARY_STAMP = ROOT / "_build" / "mlcalc.sha256"
+
+
+def library_digest() -> str:
+    """A digest of the mlcalc sources: the chapters' outputs depend on them too."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "mlcalc").rglob("*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def forget_executions_if_library_changed() -> None:
+    """The jupyter-cache keys a chapter by its own code only; when mlcalc changes, every
+    chapter must run again, or a change that breaks a chapter would go unnoticed."""
+    digest = library_digest()
+    if LIBRARY_STAMP.exists() and LIBRARY_STAMP.read_text() == digest:
+        return
+    if CACHE.exists():
+        from jupyter_cache import get_cache
+
+        get_cache(str(CACHE)).clear_cache()
+        print("mlcalc changed since the last build: every chapter executes again.")
+    LIBRARY_STAMP.parent.mkdir(parents=True, exist_ok=True)
+    LIBRARY_STAMP.write_text(digest)
 
 
 def chapter_notebooks() -> list[Path]:
@@ -91,6 +117,7 @@ def main() -> int:
     timeout = int(config["execute"]["timeout"])
 
     start = time.perf_counter()
+    forget_executions_if_library_changed()
     notebooks = chapter_notebooks()
     if not execute_in_parallel(notebooks, timeout):
         print("error: a chapter failed to execute (traceback above); the book was not built.", file=sys.stderr)
