@@ -37,7 +37,7 @@ def test_adversarial_corpus(graded):
         reasons = _test_errors(run.autograded(student), set(points))
         assert all(reasons[g].strip() for g in points), (student, reasons)
     tricks = _test_errors(run.autograded("tricks"), set(points))
-    assert any("type" in r or "NaN" in r or "shape" in r for r in tricks.values()), tricks
+    assert any(word in r for r in tricks.values() for word in ("type", "NaN", "shape", "return", "got")), tricks
     assert "restored" in run.notes("patcher") or "tampering" in run.notes("patcher"), run.notes("patcher")
     assert "guard" in run.notes("shellpatch"), run.notes("shellpatch")
     # Nothing was readable or writable outside, no socket opened; the attempts are reported.
@@ -73,7 +73,7 @@ def test_feedback_reports_leak_no_hidden_test(graded):
     ref = (run.feedback / "ref" / f"{run.name}.html").read_text()
     assert "class='passed'" in ref and "class='failed'" not in ref
     tricks = (run.feedback / "tricks" / f"{run.name}.html").read_text()
-    assert "class='failed'" in tricks and "expected" in tricks
+    assert "class='failed'" in tricks and "AssertionError: " in tricks
 
 
 @pytest.mark.slow
