@@ -1,8 +1,9 @@
 """Parallel grading equals serial grading; a killed run resumes without losing a grade.
 
-One course holds every assignment (solutions/ and the fixture): one student
-submits the reference of each, one the blank release of the fixture, one
-nothing, so every assignment is in every run.
+One course holds the fixture and the first three assignments of solutions/
+(every assignment is graded by the corpus tests; here what matters is several
+submissions in flight): one student submits the reference of each, one the
+blank release of the fixture, one nothing, so every assignment is in every run.
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ import pytest
 
 from conftest import ASSIGNMENTS, REPO, SOLUTIONS, make_grade, read_grades, reference, release, source_notebook, submit
 
+COURSE = [p for p in ASSIGNMENTS if p.id.startswith("fixture-")] + \
+    [p for p in ASSIGNMENTS if not p.id.startswith("fixture-")][:3]
+
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     root = tmp_path_factory.mktemp("parallel")
     source = root / "source"
     subs = root / "submissions"
-    for param in ASSIGNMENTS:
+    for param in COURSE:
         src, name = param.values[0]
         shutil.copytree(src / name, source / name)
         filename = source_notebook(src, name).name
@@ -67,7 +71,7 @@ def test_parallel_equals_serial_and_resume_after_kill(course):
     serial = (root / "serial" / "grades.csv").read_text()
     assert (root / "parallel" / "grades.csv").read_text() == serial
     rows = read_grades(root / "serial" / "grades.csv")
-    assert len(rows) == 3 * len(ASSIGNMENTS)
+    assert len(rows) == 3 * len(COURSE)
     assert all(float(r["raw_score"]) > 0 for r in rows if r["student_id"] == "ana")
     assert all(float(r["raw_score"]) == 0 for r in rows if r["student_id"] != "ana")
 
@@ -85,7 +89,7 @@ def test_parallel_equals_serial_and_resume_after_kill(course):
     proc.wait()
     merged = json.loads(ledger.read_text())
     graded_before_kill = [k for k in merged if k.startswith("ana/")]
-    assert 2 <= len(graded_before_kill) < len(ASSIGNMENTS)
+    assert 2 <= len(graded_before_kill) < len(COURSE)
     db = f"sqlite:///{root / 'killed' / 'gradebook.db'}"
     before = _db_scores(db)
     assert not (root / "killed" / "grades.csv").exists()
