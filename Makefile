@@ -80,7 +80,7 @@ bench-grade: $(STAMP) ## Time grading 40 reference submissions serially and with
 
 test: $(STAMP) $(VENDOR_STAMP) ## Run the whole test suite (builds the book first)
 	@$(BIN)/python tools/build_book.py
-	@$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	@MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 bench: $(STAMP) ## Print the benchmarks: mlcalc against scipy, autograd and scikit-learn, side by side
 	@$(BIN)/python -m bench
