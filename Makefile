@@ -15,7 +15,7 @@ VENDOR_STAMP := _vendor/.installed
 PORT ?= 8000
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help venv vendor book serve lab release grade feedback collect test test-fast bench bench-grade clean
+.PHONY: help venv vendor book serve lab release grade grade-worker exchange-release exchange-collect feedback collect test test-fast bench bench-grade clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,11 +61,24 @@ lab: $(STAMP) ## Open JupyterLab on the chapters (widgets enabled; chapters open
 release: $(STAMP) ## Regenerate exercises/ (student versions) from solutions/
 	@$(BIN)/python tools/release.py
 
-grade: $(STAMP) ## Autograde SUBMISSIONS=<dir> into GRADES=<file.csv> (JOBS=n, UNSANDBOXED=1, DB_URL=..., SOURCE=...)
+grade: $(STAMP) ## Autograde SUBMISSIONS=<dir> into GRADES=<file.csv> (JOBS=n, SCHEDULER=tcp://.., UNSANDBOXED=1, DB_URL=.., SOURCE=..)
 	@test -n "$(SUBMISSIONS)" || { echo "error: SUBMISSIONS is missing: make grade SUBMISSIONS=<dir with <student>/<assignment>/*.ipynb> GRADES=<file.csv>" >&2; exit 2; }
 	@test -n "$(GRADES)" || { echo "error: GRADES is missing: make grade SUBMISSIONS=<dir> GRADES=<file.csv>" >&2; exit 2; }
 	@test -d "$(SUBMISSIONS)" || { echo "error: SUBMISSIONS=$(SUBMISSIONS) is not a directory" >&2; exit 2; }
-	@$(BIN)/python -m mlgrade grade --submissions "$(SUBMISSIONS)" --grades "$(GRADES)" --jobs $(JOBS) $(if $(UNSANDBOXED),--unsafe-no-sandbox) $(if $(SOURCE),--source "$(SOURCE)") $(if $(DB_URL),--db-url "$(DB_URL)") $(if $(WORK),--work "$(WORK)") $(GRADE_OPTS)
+	@$(BIN)/python -m mlgrade grade --submissions "$(SUBMISSIONS)" --grades "$(GRADES)" --jobs $(JOBS) $(if $(UNSANDBOXED),--unsafe-no-sandbox) $(if $(SOURCE),--source "$(SOURCE)") $(if $(DB_URL),--db-url "$(DB_URL)") $(if $(WORK),--work "$(WORK)") $(if $(SCHEDULER),--scheduler "$(SCHEDULER)") $(GRADE_OPTS)
+
+grade-worker: $(STAMP) ## Serve a Dask SCHEDULER=tcp://host:port as JOBS grading workers (run as root from this checkout)
+	@test -n "$(SCHEDULER)" || { echo "error: SCHEDULER is missing: make grade-worker SCHEDULER=tcp://host:8786 (start the scheduler with .venv/bin/dask scheduler)" >&2; exit 2; }
+	@command -v bwrap >/dev/null 2>&1 || { echo "error: bubblewrap (bwrap) is missing on this machine: apt-get install bubblewrap" >&2; exit 1; }
+	@PYTHONPATH="$(CURDIR)" $(BIN)/dask worker "$(SCHEDULER)" --nworkers $(JOBS) --nthreads 1 --no-dashboard --name "$$(hostname)"
+
+exchange-release: $(STAMP) ## Release ASSIGNMENT=<name> from exercises/ to the nbgrader exchange (EXCHANGE=dir, default /usr/local/share/nbgrader/exchange)
+	@test -n "$(ASSIGNMENT)" || { echo "error: ASSIGNMENT is missing: make exchange-release ASSIGNMENT=<name, e.g. 01-limits>" >&2; exit 2; }
+	@$(BIN)/python -m mlgrade exchange-release --assignment "$(ASSIGNMENT)" $(if $(EXCHANGE),--exchange "$(EXCHANGE)")
+
+exchange-collect: $(STAMP) ## Collect ASSIGNMENT=<name> from the nbgrader exchange into SUBMISSIONS (default _grading/submitted)
+	@test -n "$(ASSIGNMENT)" || { echo "error: ASSIGNMENT is missing: make exchange-collect ASSIGNMENT=<name, e.g. 01-limits>" >&2; exit 2; }
+	@$(BIN)/python -m mlgrade exchange-collect --assignment "$(ASSIGNMENT)" $(if $(EXCHANGE),--exchange "$(EXCHANGE)") $(if $(SUBMISSIONS),--out "$(SUBMISSIONS)")
 
 feedback: $(STAMP) ## Write one HTML feedback report per student and assignment into _grading/feedback (after make grade)
 	@$(BIN)/python -m mlgrade feedback $(if $(SOURCE),--source "$(SOURCE)") $(if $(DB_URL),--db-url "$(DB_URL)") $(if $(WORK),--work "$(WORK)") $(if $(FEEDBACK),--out "$(FEEDBACK)")

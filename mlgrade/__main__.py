@@ -1,4 +1,4 @@
-"""Command line of mlgrade: ``python -m mlgrade {grade,feedback,bench,worker} ...`` (run from the repository root)."""
+"""Command line of mlgrade: ``python -m mlgrade {grade,feedback,collect,exchange-release,exchange-collect,bench} ...`` (run from the repository root)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--submissions", type=Path, required=True, help="folder <student>/<assignment>/*.ipynb (never modified)")
     g.add_argument("--grades", type=Path, required=True, help="CSV to write (nbgrader export format)")
     g.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel workers (default: cores)")
+    g.add_argument("--scheduler", default=None, metavar="tcp://host:port",
+                   help="grade on this Dask scheduler's workers instead of local processes (--jobs is ignored)")
     g.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="run student code WITHOUT the sandbox, with your rights (only if bwrap cannot work)")
     _common(g)
@@ -67,6 +69,17 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--pattern", default=None, help="file-name regexp with student_id, file_id[, timestamp]")
     c.add_argument("--duedate", default=None, help="list submissions later than this (ISO date-time, UTC)")
 
+    r = sub.add_parser("exchange-release", help="release an assignment of exercises/ to the nbgrader exchange")
+    r.add_argument("--assignment", required=True, help="assignment name, e.g. 01-limits")
+    r.add_argument("--exchange", type=Path, default=None, help="exchange folder (default: /usr/local/share/nbgrader/exchange)")
+    r.add_argument("--release", type=Path, default=REPO / "exercises", help="student versions (default: exercises/)")
+
+    x = sub.add_parser("exchange-collect", help="collect submissions from the nbgrader exchange into <out>")
+    x.add_argument("--assignment", required=True, help="assignment name, e.g. 01-limits")
+    x.add_argument("--exchange", type=Path, default=None, help="exchange folder (default: /usr/local/share/nbgrader/exchange)")
+    x.add_argument("--out", type=Path, default=GRADING / "submitted", help="default: _grading/submitted")
+    x.add_argument("--duedate", default=None, help="list submissions later than this (ISO date-time, UTC)")
+
     w = sub.add_parser("worker", help=argparse.SUPPRESS)
     w.add_argument("spec")
 
@@ -79,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             from .grade import default_db_url, grade
             if not args.submissions.is_dir():
                 parser.error(f"--submissions: folder {args.submissions} does not exist")
+            if args.scheduler and "://" not in args.scheduler:
+                parser.error(f"--scheduler: expected an address like tcp://host:8786, got {args.scheduler!r}")
             if args.jobs < 1:
                 parser.error("--jobs must be at least 1")
             limits = _limits(args)
@@ -87,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
                       "your rights, no network or file isolation, no guard.", file=sys.stderr)
             outcome = grade(args.submissions, args.grades, source_dir=args.source,
                             db_url=args.db_url or default_db_url(), jobs=args.jobs, limits=limits,
-                            unsafe_no_sandbox=args.unsafe_no_sandbox, work=args.work)
+                            unsafe_no_sandbox=args.unsafe_no_sandbox, work=args.work,
+                            scheduler=args.scheduler)
             problems = [(k, r) for k, r in sorted(outcome.results.items()) if r.get("error") or r.get("notes")]
             for (student, name), result in problems:
                 for line in ([result["error"]] if result.get("error") else []) + result.get("notes", []):
@@ -106,6 +122,16 @@ def main(argv: list[str] | None = None) -> int:
             from .collect import DEFAULT_PATTERN, collect
             for line in collect(args.download, args.assignment, args.out, pattern=args.pattern or DEFAULT_PATTERN,
                                 duedate=args.duedate):
+                print(line)
+            return 0
+        if args.command in ("exchange-release", "exchange-collect"):
+            from . import exchange
+            root = args.exchange or exchange.DEFAULT_EXCHANGE
+            if args.command == "exchange-release":
+                lines = exchange.release(args.assignment, exchange=root, release_dir=args.release)
+            else:
+                lines = exchange.collect(args.assignment, args.out, exchange=root, duedate=args.duedate)
+            for line in lines:
                 print(line)
             return 0
         if args.command == "bench":

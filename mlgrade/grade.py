@@ -182,8 +182,13 @@ def _run_worker(spec: dict, timeout: float) -> dict:
 
 def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str, jobs: int,
           limits: Limits, unsafe_no_sandbox: bool = False, work: Path | None = None,
-          log=print) -> Outcome:
-    """Autograde every ``submissions/<student>/<assignment>/`` and export the grades to ``grades_csv``."""
+          scheduler: str | None = None, log=print) -> Outcome:
+    """Autograde every ``submissions/<student>/<assignment>/`` and export the grades to ``grades_csv``.
+
+    With ``scheduler`` (``tcp://host:port``) the submissions are graded on that
+    Dask cluster (:mod:`mlgrade.cluster`), as many at once as it has threads;
+    otherwise by ``jobs`` local worker processes.
+    """
     start = time.monotonic()
     if not submissions.is_dir():
         raise CourseError(f"submissions folder {submissions} does not exist")
@@ -192,7 +197,7 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
         raise CourseError(f"no assignment (a folder with a notebook) in {source_dir}")
     work = work or default_work(db_url)
     work.mkdir(parents=True, exist_ok=True)
-    if not unsafe_no_sandbox:
+    if not unsafe_no_sandbox and not scheduler:
         try:
             check_sandbox(work / "sandbox-check")
         except SandboxError as exc:
@@ -234,12 +239,20 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
             for student in students:
                 gb.update_or_create_student(student)
 
+    runner = None
+    if scheduler and tasks:
+        from .cluster import DaskRunner
+        runner = DaskRunner(scheduler, unsafe_no_sandbox=unsafe_no_sandbox)
+        jobs = runner.slots
+        log(f"grading {len(tasks)} submission(s) on the Dask cluster at {scheduler} ({jobs} worker threads)")
+
     def one(task):
         key, digest, spec, timeout = task
-        result = _run_worker(spec, timeout)
+        result = runner.run(spec, timeout) if runner else _run_worker(spec, timeout)
         with lock:
             merge(db_url, result)
-            ledger.record(key, digest)
+            if not result.get("retry"):  # a lost Dask worker: graded again by the next run
+                ledger.record(key, digest)
             outcome.results[(spec["student"], spec["assignment"])] = result
             outcome.graded += 1
             status = result.get("error") or "ok"
@@ -247,8 +260,12 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
                 f"({status})")
 
     if tasks:
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            list(pool.map(one, tasks))
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+                list(pool.map(one, tasks))
+        finally:
+            if runner:
+                runner.close()
     export(db_url, grades_csv, students, names)
     (work / "report.json").write_text(json.dumps(
         {f"{s}/{a}": r for (s, a), r in sorted(outcome.results.items())}, indent=1))

@@ -1,0 +1,177 @@
+"""Grading on a Dask distributed cluster: ``make grade SCHEDULER=tcp://host:8786``.
+
+Each (student, assignment) becomes one Dask task. The task carries what it
+needs as bytes (the submission folder, and the assignment's template that the
+parent generated with nbgrader), runs the same ``python -m mlgrade worker`` in
+the same bubblewrap sandbox on the Dask worker's machine, in a temporary
+folder, and returns its result with the autograded notebooks. The parent
+merges the results one at a time into the course gradebook and its ledger, as
+in a local run: an interrupted run resumes, and the grades equal a local run's.
+No shared file system is needed.
+
+Every worker machine needs a checkout of this repository at the same commit
+with ``make venv`` done, bubblewrap, and a worker started as root from the
+checkout: ``make grade-worker SCHEDULER=tcp://host:8786``. Before anything is
+sent, each worker reports the digest of its ``mlcalc`` and ``mlgrade``
+sources (student code imports ``mlcalc``: another version could grade
+differently) and starts the sandbox once; a mismatch or a broken sandbox stops
+the run, naming the worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import socket
+import tarfile
+import tempfile
+from pathlib import Path
+
+from .course import REPO, CourseError
+from .sandbox import SandboxError
+
+#: Folders whose sources must be identical on the parent and on every worker.
+CODE = ("mlcalc", "mlgrade")
+
+
+def code_digest(root: Path = REPO) -> str:
+    """SHA-256 of the Python sources of :data:`CODE` under ``root`` (names and bytes)."""
+    h = hashlib.sha256()
+    for folder in CODE:
+        for path in sorted((root / folder).rglob("*.py")):
+            if "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def pack(folder: Path) -> bytes:
+    """A gzipped tar of the regular files and folders under ``folder`` (symlinks are left out)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for path in sorted(folder.rglob("*")):
+            if path.is_symlink() or not (path.is_file() or path.is_dir()):
+                continue
+            tar.add(path, arcname=str(path.relative_to(folder)), recursive=False)
+    return buffer.getvalue()
+
+
+def unpack(data: bytes, target: Path) -> None:
+    """Extract :func:`pack` output into ``target`` (tarfile's ``data`` filter: nothing outside, no links)."""
+    target.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        tar.extractall(target, filter="data")
+
+
+def worker_info(unsafe_no_sandbox: bool) -> dict:
+    """Run on every Dask worker before grading: its host, code digest and whether the sandbox starts."""
+    from .sandbox import check_sandbox
+
+    info = {"host": socket.gethostname(), "digest": code_digest(), "sandbox": None}
+    if not unsafe_no_sandbox:
+        with tempfile.TemporaryDirectory(prefix="mlgrade-check-") as tmp:
+            try:
+                check_sandbox(Path(tmp))
+            except SandboxError as exc:
+                info["sandbox"] = str(exc)
+    return info
+
+
+def check_workers(infos: dict[str, dict], digest: str) -> None:
+    """Raise :class:`CourseError` naming every worker that runs other code or cannot start the sandbox."""
+    problems = []
+    for address, info in sorted(infos.items()):
+        if info["digest"] != digest:
+            problems.append(f"{address} ({info['host']}): its mlcalc/mlgrade sources differ from this "
+                            f"checkout's; check out the same commit there and restart the worker")
+        if info["sandbox"]:
+            problems.append(f"{address} ({info['host']}): {info['sandbox']}")
+    if problems:
+        raise CourseError("Dask workers not fit to grade (nothing was graded):\n  " + "\n  ".join(problems))
+
+
+def grade_remote(spec: dict, submission: bytes | None, template: bytes, timeout: float) -> dict:
+    """Run on a Dask worker: grade one submission in a temporary folder; return the result and files."""
+    from .grade import _run_worker
+
+    with tempfile.TemporaryDirectory(prefix="mlgrade-task-") as tmp:
+        root = Path(tmp)
+        unpack(template, root / "template")
+        spec = dict(spec, work=str(root / "run"), template=str(root / "template"))
+        if submission is not None:
+            unpack(submission, root / "submission")
+            spec["submission"] = str(root / "submission")
+        result = _run_worker(spec, timeout)
+        run = root / "run"
+        keep = io.BytesIO()
+        with tarfile.open(fileobj=keep, mode="w:gz") as tar:
+            for name in ("worker.log", "autograde.log", "course/autograded"):
+                if (run / name).exists():
+                    tar.add(run / name, arcname=name)
+        return {"result": result, "files": keep.getvalue(),
+                "worker": f"{socket.gethostname()}:{os.getpid()}"}
+
+
+class DaskRunner:
+    """Sends grading tasks to the Dask scheduler at ``address`` (see the module docstring)."""
+
+    def __init__(self, address: str, *, unsafe_no_sandbox: bool, connect_timeout: float = 20) -> None:
+        from dask.distributed import Client
+
+        try:
+            self.client = Client(address, timeout=f"{connect_timeout}s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise CourseError(f"cannot reach the Dask scheduler at {address}: {exc}. Start it with "
+                              f"'.venv/bin/dask scheduler' and workers with 'make grade-worker "
+                              f"SCHEDULER={address}'") from None
+        try:
+            self.client.wait_for_workers(1, timeout=connect_timeout)
+        except (TimeoutError, OSError):
+            self.client.close()
+            raise CourseError(f"no Dask worker is connected to {address}: start one on each grading "
+                              f"machine with 'make grade-worker SCHEDULER={address}'") from None
+        infos = self.client.run(worker_info, unsafe_no_sandbox)
+        try:
+            check_workers(infos, code_digest())
+        except CourseError:
+            self.client.close()
+            raise
+        self.slots = sum(self.client.nthreads().values())
+        self._templates: dict[str, object] = {}
+
+    def _template(self, path: Path):
+        key = str(path)
+        if key not in self._templates:
+            self._templates[key] = self.client.scatter(pack(path), broadcast=True, hash=False)
+        return self._templates[key]
+
+    def run(self, spec: dict, timeout: float) -> dict:
+        """Grade ``spec`` on the cluster; unpack its files into ``spec['work']``; return the result.
+
+        A task whose worker was lost (after Dask's own retries) comes back as an
+        error with ``retry`` set: the parent merges it as 0 points but leaves it
+        out of the ledger, so the next run grades it again.
+        """
+        work = Path(spec["work"])
+        submission = pack(Path(spec["submission"])) if spec.get("submission") else None
+        future = self.client.submit(grade_remote, spec, submission, self._template(Path(spec["template"])),
+                                    timeout, pure=False)
+        try:
+            answer = future.result()
+        except Exception as exc:  # KilledWorker, CommClosedError, a lost connection...
+            return {"assignment": spec["assignment"], "student": spec["student"], "grades": {}, "notes": [],
+                    "retry": True,
+                    "error": f"the Dask task failed ({type(exc).__name__}: {str(exc)[:200]}); "
+                             f"run make grade again to retry it"}
+        if work.exists():
+            shutil.rmtree(work)
+        unpack(answer["files"], work)
+        result = answer["result"]
+        result["graded_on"] = answer["worker"]
+        (work / "result.json").write_text(json.dumps(result, indent=1))
+        return result
+
+    def close(self) -> None:
+        self.client.close()
