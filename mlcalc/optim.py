@@ -332,6 +332,21 @@ def _start(fun: Callable, grad: Callable, x: np.ndarray, tol: float, rec: "_Reco
         return f, g, CONVERGED, f"Converged: the gradient norm is at most tol = {tol:g} at x0."
     return f, g, MAX_ITER, ""
 
+def _stop_check(callback: Callable | None, x: np.ndarray, f: float, g: np.ndarray, nit: int, tol: float,
+                learning_rate: float | None = None) -> tuple[int, str] | None:
+    """The checks after iteration ``nit``, in order: diverged, stopped by the callback, converged.
+
+    Returns ``(status, message)`` when the run is over, None to go on.
+    """
+    if not _finite(f, g):
+        return DIVERGED, _diverged_message(nit, f, g, learning_rate)
+    if _call_callback(callback, x, f, g, nit):
+        return CALLBACK_STOP, _callback_message(nit)
+    if _inf_norm(g) <= tol:
+        return CONVERGED, f"Converged: the gradient norm is at most tol = {tol:g} after {nit} iterations."
+    return None
+
+
 def _diverged_message(nit: int, f: float, g: np.ndarray, learning_rate: float | None) -> str:
     what = "loss" if not np.isfinite(f) else "gradient"
     text = f"Diverged at iteration {nit}: the {what} is not finite (loss = {f})."
@@ -696,15 +711,9 @@ def _run(fun: Callable, grad: Callable, x0: Any, optimizer: Optimizer, *, max_it
                 nfev += 1
                 njev += 1
                 rec.record(x, f, g, nit)
-                if not _finite(f, g):
-                    status, message = DIVERGED, _diverged_message(nit, f, g, rate)
-                    break
-                if _call_callback(callback, x, f, g, nit):
-                    status, message = CALLBACK_STOP, _callback_message(nit)
-                    break
-                if _inf_norm(g) <= tol:
-                    status = CONVERGED
-                    message = f"Converged: the gradient norm is at most tol = {tol:g} after {nit} iterations."
+                stop = _stop_check(callback, x, f, g, nit, tol, rate)
+                if stop:
+                    status, message = stop
                     break
             if status == MAX_ITER:
                 message = (f"Stopped after max_iter = {max_iter} iterations; the gradient norm "
@@ -1265,15 +1274,10 @@ def newton(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
                 njev += 1
             nit += 1
             rec.record(x, f, g, nit)
-            if not _finite(f, g):
-                status, message = DIVERGED, _diverged_message(nit, f, g, None)
+            stop = _stop_check(callback, x, f, g, nit, tol)
+            if stop:
+                status, message = stop
                 break
-            if _call_callback(callback, x, f, g, nit):
-                status, message = CALLBACK_STOP, _callback_message(nit)
-                break
-            if _inf_norm(g) <= tol:
-                status = CONVERGED
-                message = f"Converged: the gradient norm is at most tol = {tol:g} after {nit} iterations."
         if status == MAX_ITER:
             message = (f"Stopped after max_iter = {max_iter} iterations; the gradient norm "
                        f"{_inf_norm(g):.3g} is still above tol = {tol:g}.")
@@ -1716,15 +1720,9 @@ def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
             f, g = ls.fun, ls.jac
             nit += 1
             rec.record(x, f, g, nit)
-            if not _finite(f, g):
-                status, message = DIVERGED, _diverged_message(nit, f, g, None)
-                break
-            if _call_callback(callback, x, f, g, nit):
-                status, message = CALLBACK_STOP, _callback_message(nit)
-                break
-            if _inf_norm(g) <= tol:
-                status = CONVERGED
-                message = f"Converged: the gradient norm is at most tol = {tol:g} after {nit} iterations."
+            stop = _stop_check(callback, x, f, g, nit, tol)
+            if stop:
+                status, message = stop
                 break
             ys = float(y @ s)
             if ys > 0:
