@@ -72,13 +72,13 @@ grade-worker: $(STAMP) ## Serve a Dask SCHEDULER=tcp://host:port as JOBS grading
 	@command -v bwrap >/dev/null 2>&1 || { echo "error: bubblewrap (bwrap) is missing on this machine: apt-get install bubblewrap" >&2; exit 1; }
 	@PYTHONPATH="$(CURDIR)" $(BIN)/dask worker "$(SCHEDULER)" --nworkers $(JOBS) --nthreads 1 --no-dashboard --name "$$(hostname)"
 
-exchange-release: $(STAMP) ## Release ASSIGNMENT=<name> from exercises/ to the nbgrader exchange (EXCHANGE=dir, default /usr/local/share/nbgrader/exchange)
+exchange-release: $(STAMP) ## Release ASSIGNMENT="<name> ..." from exercises/ to the nbgrader exchange (EXCHANGE=dir, default /usr/local/share/nbgrader/exchange)
 	@test -n "$(ASSIGNMENT)" || { echo "error: ASSIGNMENT is missing: make exchange-release ASSIGNMENT=<name, e.g. 01-limits>" >&2; exit 2; }
-	@$(BIN)/python -m mlgrade exchange-release --assignment "$(ASSIGNMENT)" $(if $(EXCHANGE),--exchange "$(EXCHANGE)")
+	@$(BIN)/python -m mlgrade exchange-release --assignment $(ASSIGNMENT) $(if $(EXCHANGE),--exchange "$(EXCHANGE)")
 
-exchange-collect: $(STAMP) ## Collect ASSIGNMENT=<name> from the nbgrader exchange into SUBMISSIONS (default _grading/submitted)
+exchange-collect: $(STAMP) ## Collect ASSIGNMENT="<name> ..." from the nbgrader exchange into SUBMISSIONS (default _grading/submitted)
 	@test -n "$(ASSIGNMENT)" || { echo "error: ASSIGNMENT is missing: make exchange-collect ASSIGNMENT=<name, e.g. 01-limits>" >&2; exit 2; }
-	@$(BIN)/python -m mlgrade exchange-collect --assignment "$(ASSIGNMENT)" $(if $(EXCHANGE),--exchange "$(EXCHANGE)") $(if $(SUBMISSIONS),--out "$(SUBMISSIONS)")
+	@$(BIN)/python -m mlgrade exchange-collect --assignment $(ASSIGNMENT) $(if $(EXCHANGE),--exchange "$(EXCHANGE)") $(if $(SUBMISSIONS),--out "$(SUBMISSIONS)")
 
 feedback: $(STAMP) ## Write one HTML feedback report per student and assignment into _grading/feedback (after make grade)
 	@$(BIN)/python -m mlgrade feedback $(if $(SOURCE),--source "$(SOURCE)") $(if $(DB_URL),--db-url "$(DB_URL)") $(if $(WORK),--work "$(WORK)") $(if $(FEEDBACK),--out "$(FEEDBACK)")

@@ -70,12 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--duedate", default=None, help="list submissions later than this (ISO date-time, UTC)")
 
     r = sub.add_parser("exchange-release", help="release an assignment of exercises/ to the nbgrader exchange")
-    r.add_argument("--assignment", required=True, help="assignment name, e.g. 01-limits")
+    r.add_argument("--assignment", required=True, nargs="+", help="assignment name(s), e.g. 01-limits")
     r.add_argument("--exchange", type=Path, default=None, help="exchange folder (default: /usr/local/share/nbgrader/exchange)")
     r.add_argument("--release", type=Path, default=REPO / "exercises", help="student versions (default: exercises/)")
 
     x = sub.add_parser("exchange-collect", help="collect submissions from the nbgrader exchange into <out>")
-    x.add_argument("--assignment", required=True, help="assignment name, e.g. 01-limits")
+    x.add_argument("--assignment", required=True, nargs="+", help="assignment name(s), e.g. 01-limits")
     x.add_argument("--exchange", type=Path, default=None, help="exchange folder (default: /usr/local/share/nbgrader/exchange)")
     x.add_argument("--out", type=Path, default=GRADING / "submitted", help="default: _grading/submitted")
     x.add_argument("--duedate", default=None, help="list submissions later than this (ISO date-time, UTC)")
@@ -127,12 +127,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("exchange-release", "exchange-collect"):
             from . import exchange
             root = args.exchange or exchange.DEFAULT_EXCHANGE
-            if args.command == "exchange-release":
-                lines = exchange.release(args.assignment, exchange=root, release_dir=args.release)
-            else:
-                lines = exchange.collect(args.assignment, args.out, exchange=root, duedate=args.duedate)
-            for line in lines:
-                print(line)
+            for name in args.assignment:
+                if args.command == "exchange-release":
+                    lines = exchange.release(name, exchange=root, release_dir=args.release)
+                else:
+                    lines = exchange.collect(name, args.out, exchange=root, duedate=args.duedate)
+                for line in lines:
+                    print(line)
             return 0
         if args.command == "bench":
             from .bench import bench

@@ -12,7 +12,6 @@ exchange-collect`` runs with the same accounts known, as on a JupyterHub server.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -22,7 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SOLUTIONS, make_grade, read_grades, reference, source_notebook
+import nbformat
+
+from conftest import REPO, SOLUTIONS, auto_points, make_grade, read_grades, reference, source_notebook
+from mlgrade.course import assignments
 
 NAME = "01-limits"
 STUDENTS = {"alice": 61001, "bob": 61002, "mallory": 61003}
@@ -78,93 +80,100 @@ class Machine:
                 "--", "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", *argv]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
 
-    def student_nbgrader(self, name: str, *args: str) -> str:
-        proc = self.as_student(name, "nbgrader", *args)
-        assert proc.returncode == 0, (name, args, proc.stdout[-2000:], proc.stderr[-2000:])
+    def student_nbgrader(self, name: str, command: str, *assignments: str, extra: tuple[str, ...] = ()) -> str:
+        """``nbgrader <command> <assignment> [extra]`` as ``name``, for each assignment in turn."""
+        loop = 'for a in "$@"; do nbgrader ' + command + ' "$a" ' + " ".join(extra) + ' || exit 1; done'
+        proc = self.as_student(name, "sh", "-c", loop, "sh", *assignments)
+        assert proc.returncode == 0, (name, command, proc.stdout[-2000:], proc.stderr[-2000:])
         return proc.stdout + proc.stderr
 
-    def write_notebook(self, name: str, nb) -> Path:
+    def write_notebook(self, name: str, assignment: str, nb) -> Path:
         """The student's edit: their copy of the notebook, replaced (owned by them)."""
-        import nbformat
-
-        path = self.root / "home" / name / NAME / source_notebook(SOLUTIONS, NAME).name
-        assert path.is_file(), f"{name} has not fetched {NAME}"
+        path = self.root / "home" / name / assignment / source_notebook(SOLUTIONS, assignment).name
+        assert path.is_file(), f"{name} has not fetched {assignment}"
         nbformat.write(nb, str(path))
         os.chown(path, STUDENTS[name], STUDENTS[name])
         return path
 
-    def instructor(self, target: str, **variables: str) -> subprocess.CompletedProcess:
-        argv = ["make", "--no-print-directory", target, f"ASSIGNMENT={NAME}", f"EXCHANGE={self.exchange}"]
+    def instructor(self, target: str, assignment: str, **variables: str) -> subprocess.CompletedProcess:
+        argv = ["make", "--no-print-directory", target, f"ASSIGNMENT={assignment}", f"EXCHANGE={self.exchange}"]
         argv += [f"{k}={v}" for k, v in variables.items()]
         cmd = [shutil.which("bwrap"), "--dev-bind", "/", "/", *self.accounts(), "--", *argv]
         return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
 
 
 def test_release_fetch_submit_collect_grade(tmp_path):
+    """Every assignment through the exchange: alice solves all, bob hands in blanks; then grading."""
     machine = Machine(tmp_path)
-    released = machine.instructor("exchange-release")
+    names = assignments(SOLUTIONS)
+    released = machine.instructor("exchange-release", " ".join(names))
     assert released.returncode == 0, released.stderr
-    assert f"released {NAME}" in released.stdout
-    outbound = machine.exchange / "mlcalc" / "outbound" / NAME
-    assert sorted(p.name for p in outbound.iterdir()) == sorted(p.name for p in (REPO / "exercises" / NAME).iterdir())
+    for name in names:
+        assert f"released {name} to" in released.stdout, released.stdout
+        outbound = machine.exchange / "mlcalc" / "outbound" / name
+        assert sorted(p.name for p in outbound.iterdir()) == sorted(
+            p.name for p in (REPO / "exercises" / name).iterdir())
 
-    # Each student fetches the release into their own home.
-    for name in ("alice", "bob"):
-        machine.student_nbgrader(name, "fetch_assignment", NAME)
-        fetched = machine.root / "home" / name / NAME
-        assert fetched.is_dir() and fetched.stat().st_uid == STUDENTS[name]
-    listed = machine.student_nbgrader("alice", "list")
+    # Each student fetches every release into their own home.
+    for student in ("alice", "bob"):
+        machine.student_nbgrader(student, "fetch_assignment", *names)
+        for name in names:
+            fetched = machine.root / "home" / student / name
+            assert fetched.is_dir() and fetched.stat().st_uid == STUDENTS[student]
+    listed = machine.student_nbgrader("alice", "list", NAME)
     assert NAME in listed
 
-    solved = reference(SOLUTIONS, NAME)
-    # alice solves it and submits once.
-    machine.write_notebook("alice", solved)
-    machine.student_nbgrader("alice", "submit", NAME)
-    # bob submits the complete notebook, then resubmits the blank one: the newest counts.
-    import nbformat
-    blank = nbformat.read(str(REPO / "exercises" / NAME / source_notebook(SOLUTIONS, NAME).name), as_version=4)
-    machine.write_notebook("bob", solved)
+    blank = {name: nbformat.read(str(REPO / "exercises" / name / source_notebook(SOLUTIONS, name).name),
+                                 as_version=4) for name in names}
+    # alice solves every assignment and submits each once.
+    for name in names:
+        machine.write_notebook("alice", name, reference(SOLUTIONS, name))
+    machine.student_nbgrader("alice", "submit", *names)
+    # bob submits a complete NAME, then resubmits it blank (the newest counts), and hands in the rest blank.
+    machine.write_notebook("bob", NAME, reference(SOLUTIONS, NAME))
     machine.student_nbgrader("bob", "submit", NAME)
-    time.sleep(1.1)  # nbgrader's submission timestamps have a resolution of microseconds; be generous
-    machine.write_notebook("bob", blank)
-    machine.student_nbgrader("bob", "submit", NAME)
-    # mallory impersonates alice with a newer, empty submission.
+    time.sleep(0.1)
+    for name in names:
+        machine.write_notebook("bob", name, blank[name])
+    machine.student_nbgrader("bob", "submit", *names)
+    # mallory impersonates alice with a newer, blank NAME.
     machine.student_nbgrader("mallory", "fetch_assignment", NAME)
-    machine.write_notebook("mallory", blank)
-    machine.student_nbgrader("mallory", "submit", NAME, "--student", "alice")
+    machine.write_notebook("mallory", NAME, blank[NAME])
+    machine.student_nbgrader("mallory", "submit", NAME, extra=("--student", "alice"))
 
-    inbound = sorted(p.name.split("+")[0] for p in (machine.exchange / "mlcalc" / "inbound").iterdir())
-    assert inbound == ["alice", "alice", "bob", "bob"]
-    # A student cannot read the others' submissions in the inbound folder.
+    inbound = [p.name.split("+")[:2] for p in (machine.exchange / "mlcalc" / "inbound").iterdir()]
+    assert sorted(s for s, a in inbound if a == NAME) == ["alice", "alice", "bob", "bob"]
+    assert len(inbound) == 2 * len(names) + 2
+    # A student cannot list the others' submissions in the inbound folder.
     peek = machine.as_student("bob", "ls", "/srv/nbgrader/exchange/mlcalc/inbound")
     assert peek.returncode != 0
 
     submitted = tmp_path / "submitted"
-    collected = machine.instructor("exchange-collect", SUBMISSIONS=str(submitted))
+    collected = machine.instructor("exchange-collect", " ".join(names), SUBMISSIONS=str(submitted))
     assert collected.returncode == 0, collected.stdout + collected.stderr
-    assert "collected 2 student(s)" in collected.stdout, collected.stdout
-    assert "refused" in collected.stdout and "by the account mallory" in collected.stdout, collected.stdout
+    for name in names:
+        assert f"collected 2 student(s) for {name} into" in collected.stdout, collected.stdout
+    refused = [line for line in collected.stdout.splitlines() if "refused" in line]
+    assert len(refused) == 1 and f"alice+{NAME}+" in refused[0] and "by the account mallory" in refused[0], refused
     assert sorted(p.name for p in submitted.iterdir()) == ["alice", "bob"]
-    for name in ("alice", "bob"):
-        assert (submitted / name / NAME / "timestamp.txt").is_file()
-
-    # Collecting again changes nothing; the submissions are graded from the collected layout.
-    again = machine.instructor("exchange-collect", SUBMISSIONS=str(submitted))
+    for student in ("alice", "bob"):
+        assert sorted(p.name for p in (submitted / student).iterdir()) == names
+    # Collecting again changes nothing.
+    again = machine.instructor("exchange-collect", NAME, SUBMISSIONS=str(submitted))
     assert again.returncode == 0 and "updated" not in again.stdout.split("collected")[-1], again.stdout
+
+    # Grading the collected layout: alice earns every automatic point, bob none; the times are kept.
     grades = tmp_path / "grades.csv"
-    source = tmp_path / "source"
-    shutil.copytree(SOLUTIONS / NAME, source / NAME)  # a course of this assignment alone
-    make_grade(submitted, grades, source, tmp_path / "grading", jobs=2)
-    rows = {row["student_id"]: row for row in read_grades(grades)}
-    assert {row["assignment"] for row in read_grades(grades)} == {NAME}
-    max_score = float(rows["alice"]["max_score"])
-    auto = sum(g["auto_score"] or 0 for g in json.loads(
-        (tmp_path / "grading" / "work" / "report.json").read_text())[f"alice/{NAME}"]["grades"].values())
-    assert auto > 0 and float(rows["alice"]["score"]) == auto <= max_score
-    assert float(rows["bob"]["score"]) == 0.0
-    for name in ("alice", "bob"):
-        stamp = (submitted / name / NAME / "timestamp.txt").read_text().strip()
-        assert rows[name]["timestamp"][:19].replace("T", " ") == stamp[:19].replace("T", " "), (rows[name], stamp)
+    make_grade(submitted, grades, SOLUTIONS, tmp_path / "grading", jobs=2)
+    rows = {(row["student_id"], row["assignment"]): row for row in read_grades(grades)}
+    assert len(rows) == 2 * len(names)
+    for name in names:
+        auto = sum(auto_points(source_notebook(SOLUTIONS, name)).values())
+        assert auto > 0 and float(rows["alice", name]["score"]) == auto, (name, rows["alice", name], auto)
+        assert float(rows["bob", name]["score"]) == 0.0, rows["bob", name]
+        for student in ("alice", "bob"):
+            stamp = (submitted / student / name / "timestamp.txt").read_text().strip()
+            assert rows[student, name]["timestamp"][:19] == stamp[:19].replace("T", " "), (rows[student, name], stamp)
 
 
 def test_exchange_commands_explain_bad_input(tmp_path):
