@@ -170,6 +170,42 @@ def _test_cells(nb):
             and c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")]
 
 
+# Interactive cells a student may keep in a submission: widgets, interact, an Output widget, input().
+# Headless they must neither hang the grading nor cost points (nbgrader alone can hang on them).
+INTERACTIVE = """
+import ipywidgets as widgets
+from ipywidgets import interact, interact_manual
+import matplotlib.pyplot as plt
+from mlcalc.widgets import explorer
+
+@interact(k=(0, 10))
+def _show(k=5):
+    print(k)
+
+@widgets.interact(a=widgets.FloatSlider(min=0.0, max=2.0, value=1.0))
+def _plot(a=1.0):
+    plt.plot([0, 1], [0, a])
+    plt.show()
+
+interact_manual(lambda n: n * 2, n=3)
+_out = widgets.Output()
+with _out:
+    print("inside an Output widget")
+display(_out)
+_out.clear_output(wait=True)
+def _draw(a):
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, a])
+    return fig
+
+explorer(_draw, {"a": widgets.FloatSlider(min=0.0, max=1.0)})
+try:
+    input("your name? ")
+except Exception as exc:
+    print(type(exc).__name__)
+"""
+
+
 def build(ref, blank, source_text: str, paths: list[str], repo: str) -> dict:
     """Student name -> notebook (or raw text) for one assignment."""
     wrong = lambda names: "\n".join(f"{n} = lambda *a, **k: 0.0" for n in names)  # noqa: E731
@@ -209,6 +245,7 @@ def build(ref, blank, source_text: str, paths: list[str], repo: str) -> dict:
         "patcher": _insert_after_imports(_after_solutions(blank, wrong), PATCHES),
         "shellpatch": _insert_after_imports(_after_solutions(blank, wrong), SHELL_PATCH),
         "hostile": hostile,
+        "widgets": _insert_after_imports(ref, INTERACTIVE),
         "exit": _insert_before_last_test(ref, "import os\nos._exit(3)"),
         "killer": _insert_before_last_test(ref, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
     }

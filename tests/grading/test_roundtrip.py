@@ -17,6 +17,7 @@ import pytest
 
 from conftest import (ASSIGNMENTS, REPO, SOLUTIONS, hidden_snippets, read_grades, read_source, release,
                       source_notebook, total_points)
+from corpus import _outputs
 from mlgrade.course import assignments, leaks
 
 
@@ -34,7 +35,7 @@ def test_grade_round_trip_and_robustness(graded):
         assert float(row["max_score"]) == pytest.approx(total_points(run.src_nb))  # manual parts included
     # The reference earns every auto-graded point; so does a copy with a deleted test cell,
     # a duplicated and an edited test cell and altered points/checksums (instructor's version graded).
-    for student in ("ref", "mangled"):
+    for student in ("ref", "mangled", "widgets"):
         scores = run.scores(student)
         assert {g: scores[g] for g in points} == points, (student, run.notes(student))
         assert float(rows[student]["raw_score"]) == pytest.approx(full)
@@ -48,6 +49,9 @@ def test_grade_round_trip_and_robustness(graded):
     mangled = run.notes("mangled")
     assert "deleted" in mangled and "duplicated" in mangled and "altered" in mangled, mangled
     assert "badjson" in run.proc.stdout
+    # Interactive widgets and input() neither hang nor cost points; nothing hit a limit.
+    assert "limit" not in run.notes("widgets") and "kernel died" not in run.notes("widgets"), run.notes("widgets")
+    assert "StdinNotImplementedError" in _outputs(run.autograded("widgets"))  # the cell ran to its end
     # An infinite loop (in the hostile notebook) is stopped by the per-cell limit and named.
     assert "per-cell time limit" in run.notes("hostile"), run.notes("hostile")
 
