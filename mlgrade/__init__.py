@@ -2,11 +2,12 @@
 
 Run from the repository root (it is not installed and ``mlcalc`` never imports it)::
 
-    .venv/bin/python -m mlgrade grade --submissions DIR --grades FILE.csv [--jobs N] [limits]
+    .venv/bin/python -m mlgrade grade --submissions DIR --grades FILE.csv [--jobs N | --scheduler tcp://H:P] [limits]
     .venv/bin/python -m mlgrade feedback [--out _grading/feedback]
     .venv/bin/python -m mlgrade bench [--copies 40]
 
-(``make grade SUBMISSIONS=... GRADES=...``, ``make feedback``, ``make bench-grade``.)
+(``make grade SUBMISSIONS=... GRADES=...``, ``make feedback``, ``make bench-grade``,
+``make exchange-release``, ``make exchange-collect``, ``make collect``, ``make grade-worker``.)
 
 Design: nbgrader's ``autograde`` stays the grading engine (its gradebook, its
 ``OverwriteCells`` from the instructor's cells and points, its
@@ -32,6 +33,12 @@ Design: nbgrader's ``autograde`` stays the grading engine (its gradebook, its
   the test helpers, or of IPython, fail the tests instead of passing them.
 * Feedback (:mod:`mlgrade.feedback`) is rendered from the results, never with
   a test's source or a traceback.
+* Submissions arrive through nbgrader's exchange (:mod:`mlgrade.exchange`:
+  ``release_assignment`` and ``collect``, refusing a submission made in another
+  student's name) or from an LMS download (:mod:`mlgrade.collect`: ``zip_collect``).
+* With ``--scheduler`` the workers run on a Dask distributed cluster
+  (:mod:`mlgrade.cluster`): each submission travels as bytes to a worker that
+  runs the same worker command in the same sandbox; merging stays in the parent.
 
 Limits and their defaults: :mod:`mlgrade.limits`.
 """

@@ -70,6 +70,11 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path):
     assert proc.returncode != 0 and "expected an address like tcp://host:8786" in proc.stderr, proc.stderr
 
 
+def test_grade_worker_needs_a_scheduler():
+    proc = subprocess.run(["make", "--no-print-directory", "grade-worker"], cwd=REPO, capture_output=True, text=True)
+    assert proc.returncode == 2 and "SCHEDULER is missing" in proc.stderr, proc.stderr
+
+
 def test_workers_with_other_code_or_no_sandbox_are_named():
     from mlgrade.cluster import check_workers, code_digest
     from mlgrade.course import CourseError
