@@ -12,8 +12,13 @@ notebook_timeout   300        wall-clock seconds for a whole notebook (kernel st
 memory_mb          3072       address space of the kernel (RLIMIT_AS), MiB
 processes          96         processes and threads of the kernel's uid (RLIMIT_NPROC)
 file_size_mb       64         largest file the kernel may write (RLIMIT_FSIZE), MiB
-output_chars       20000      characters of output kept per cell in the reports
+output_mb          8          output one cell may send to the grader, MiB; past it
+                              the rest is dropped and the cell is interrupted
 =================  =========  =====================================================
+
+The grading worker itself (nbgrader, outside the sandbox) runs with an address
+space of :data:`WORKER_MEMORY_MB`: whatever a submission sends it, one worker
+fails alone (that submission gets 0 points and a reason) instead of the machine.
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 
+#: Address space (RLIMIT_AS, soft) of one grading worker process, MiB.
+WORKER_MEMORY_MB = 4096
+
+
 @dataclass(frozen=True)
 class Limits:
     cell_timeout: int = 30
@@ -30,7 +39,7 @@ class Limits:
     memory_mb: int = 3072
     processes: int = 96
     file_size_mb: int = 64
-    output_chars: int = 20000
+    output_mb: int = 8
 
     def as_env(self) -> str:
         return ",".join(f"{k}={v}" for k, v in asdict(self).items())

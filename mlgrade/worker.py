@@ -162,6 +162,7 @@ def run(spec: dict) -> dict:
     config.Execute.interrupt_on_timeout = True
     config.Execute.startup_timeout = 60
     config.SafeExecute.notebook_timeout = limits.notebook_timeout
+    config.SafeExecute.max_output_bytes = limits.output_mb * 2 ** 20
     config.Execute.kernel_manager_class = "mlgrade.sandbox.SandboxKernelManager"
     config.SandboxKernelManager.work_dir = str(sandbox)
     config.SandboxKernelManager.uid = int(spec["uid"])
@@ -238,6 +239,13 @@ def _short_error(outcome: dict) -> str:
 
 def main(spec_path: str) -> int:
     spec = json.loads(Path(spec_path).read_text())
+    import resource
+
+    from .limits import WORKER_MEMORY_MB
+
+    # A soft limit: the sandboxed kernel sets its own (mlgrade.kernel_boot).
+    soft, hard = WORKER_MEMORY_MB * 2 ** 20, resource.getrlimit(resource.RLIMIT_AS)[1]
+    resource.setrlimit(resource.RLIMIT_AS, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
     try:
         run(spec)
     except Exception:

@@ -232,6 +232,8 @@ def build(ref, blank, source_text: str, paths: list[str], repo: str) -> dict:
         altered_blank.cells[i].metadata["nbgrader"]["checksum"] = "0" * 32
         altered_blank.cells[i].source = "pass"
     hostile = _insert_after_imports(ref, EXFILTRATE.format(repo=repo, paths=paths))
+    # endless output (interrupted at the output limit), then an endless loop (the per-cell time limit)
+    hostile = _insert_before_last_test(hostile, "while True:\n    print('x' * 100000)")
     hostile = _insert_before_last_test(hostile, "while True:\n    pass")
     hostile = _insert_before_last_test(hostile, MEMORY_BOMB)
     hostile.cells.append(nbformat.v4.new_code_cell(FORK_BOMB))

@@ -4,7 +4,7 @@ The corpus (``corpus.build``) is graded in the same run as the round-trip
 cases (``conftest.graded``): rigged answer objects, NaN and wrong shapes;
 monkeypatching of the test helpers; an IPython patch that skips test cells; a
 hostile notebook that tries to read the hidden tests and other files, write
-outside, open sockets, then loops forever, exhausts memory and forks without
+outside, open sockets, then prints without end, exhausts memory and forks without
 end; ``os._exit`` and a self-kill. Then every ``make feedback`` report is
 checked against the hidden tests of every assignment.
 """
@@ -46,6 +46,7 @@ def test_adversarial_corpus(graded):
     assert "socket.connect" in hostile and "attempt open" in hostile, hostile
     # Limits are named.
     assert "memory limit" in hostile and "process limit" in hostile and "per-cell time limit" in hostile, hostile
+    assert "output limit" in hostile, hostile
     assert "attempt fork" in hostile, hostile
     # A dead kernel keeps what the completed parts earned; later parts get 0.
     for student in ("exit", "killer"):
