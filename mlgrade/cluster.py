@@ -31,6 +31,7 @@ import tempfile
 from pathlib import Path
 
 from .course import REPO, CourseError
+from .limits import Limits
 from .sandbox import SandboxError
 
 #: Folders whose sources must be identical on the parent and on every worker.
@@ -47,12 +48,18 @@ def code_digest(root: Path = REPO) -> str:
     return h.hexdigest()
 
 
-def pack(folder: Path) -> bytes:
-    """A gzipped tar of the regular files and folders under ``folder`` (symlinks are left out)."""
+def pack(folder: Path, max_file_bytes: int | None = None) -> bytes:
+    """A gzipped tar of the regular files and folders under ``folder``.
+
+    Symlinks are left out, and so are files larger than ``max_file_bytes``
+    (the worker would refuse them anyway, see :mod:`mlgrade.worker`).
+    """
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for path in sorted(folder.rglob("*")):
             if path.is_symlink() or not (path.is_file() or path.is_dir()):
+                continue
+            if max_file_bytes is not None and path.is_file() and path.stat().st_size > max_file_bytes:
                 continue
             tar.add(path, arcname=str(path.relative_to(folder)), recursive=False)
     return buffer.getvalue()
@@ -155,7 +162,14 @@ class DaskRunner:
         out of the ledger, so the next run grades it again.
         """
         work = Path(spec["work"])
-        submission = pack(Path(spec["submission"])) if spec.get("submission") else None
+        submission = None
+        if spec.get("submission"):
+            folder, limit = Path(spec["submission"]), Limits.from_env(spec["limits"]).file_size_mb * 2 ** 20
+            submission = pack(folder, limit)
+            spec = dict(spec, left_out=sorted(
+                str(p.relative_to(folder)) for p in folder.rglob("*")
+                if p.is_file() and not p.is_symlink() and p.stat().st_size > limit
+                and not any(part.startswith(".") for part in p.relative_to(folder).parts)))
         future = self.client.submit(grade_remote, spec, submission, self._template(Path(spec["template"])),
                                     timeout, pure=False)
         try:

@@ -108,6 +108,7 @@ def run(spec: dict) -> dict:
     from nbgrader.api import Gradebook
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import parse_utc
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Execute, IgnorePattern,
                                         LimitOutput, SaveAutoGrades)
     from nbconvert.preprocessors import ClearMetadataPreprocessor
@@ -133,18 +134,32 @@ def run(spec: dict) -> dict:
     release = template / "release" / assignment
     submission = Path(spec["submission"]) if spec.get("submission") else None
     if submission is not None:
+        too_large = limits.file_size_mb * 2 ** 20
+        left_out = set(spec.get("left_out") or [])  # too large to send from the parent (mlgrade.cluster)
+        for rel in sorted(left_out):
+            if not rel.endswith(".ipynb"):
+                notes.append(f"{rel}: larger than {limits.file_size_mb} MiB, left out")
         for path in sorted(submission.rglob("*")):
             rel = path.relative_to(submission)
             if path.is_symlink() or any(part.startswith(".") for part in rel.parts):
                 continue  # never follow a student's symlink out of their folder
             if path.is_dir():
                 (target / rel).mkdir(parents=True, exist_ok=True)
-            elif path.suffix != ".ipynb":
+            elif path.suffix != ".ipynb" and path.is_file():
+                if path.stat().st_size > too_large:
+                    notes.append(f"{rel}: larger than {limits.file_size_mb} MiB, left out")
+                    continue
                 shutil.copyfile(path, target / rel)
         for nb_path in sorted(release.glob("*.ipynb")):
             submitted = submission / nb_path.name
+            if nb_path.name in left_out:
+                notes.append(f"{nb_path.name}: larger than {limits.file_size_mb} MiB, not graded (0 points)")
+                continue
             if not submitted.is_file() or submitted.is_symlink():
                 notes.append(f"{nb_path.name}: not submitted (0 points)")
+                continue
+            if submitted.stat().st_size > too_large:
+                notes.append(f"{nb_path.name}: larger than {limits.file_size_mb} MiB, not graded (0 points)")
                 continue
             nb, found = sanitize(submitted, nb_path)
             notes += found
@@ -183,7 +198,10 @@ def run(spec: dict) -> dict:
 
     result = {"assignment": assignment, "student": student, "notes": notes, "grades": {},
               "error": None, "guard": {}}
-    if submission is not None:
+    gradable = submission is not None and any(target.glob("*.ipynb"))
+    if submission is not None and not gradable:
+        notes.append("no notebook of the assignment to grade (0 points)")
+    if gradable:
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
         VerifyProof.reports = result["guard"]
         outcome = api.autograde(assignment, student, force=True, create=True)
@@ -204,15 +222,17 @@ def run(spec: dict) -> dict:
                              + "; ".join(r.split(" ", 2)[-1] for r in restored)[:300])
     with Gradebook(db_url, COURSE_ID) as gb:
         gb.update_or_create_student(student)
-        if submission is None:
-            gb.update_or_create_submission(assignment, student)
+        if not gradable:
+            stamp = target / "timestamp.txt"
+            when = {"timestamp": parse_utc(stamp.read_text().strip())} if stamp.is_file() else {}
+            gb.update_or_create_submission(assignment, student, **when)
         sub = gb.find_submission(assignment, student)
         result["timestamp"] = sub.timestamp.isoformat() if sub.timestamp else None
         for nb in sub.notebooks:
             result.setdefault("late_penalty", {})[nb.name] = nb.late_submission_penalty
             for grade in nb.grades:
                 auto = grade.auto_score
-                if submission is None or (result["error"] and auto is None and grade.cell_type == "code"):
+                if not gradable or (result["error"] and auto is None and grade.cell_type == "code"):
                     auto = 0.0
                 result["grades"][f"{nb.name}/{grade.name}"] = {
                     "notebook": nb.name, "grade_id": grade.name, "auto_score": auto,

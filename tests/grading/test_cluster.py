@@ -28,11 +28,18 @@ def _submissions(root):
     submit(root / "subs", "dee", NAME, blank, "fixture.ipynb")
     submit(root / "subs", "eve", NAME, "{ not a notebook", "fixture.ipynb")
     (root / "subs" / "fay").mkdir()  # no submission at all
+    # Files over the file-size limit (64 MiB; sparse here) are refused, locally and before sending.
+    with open(root / "subs" / "ben" / NAME / "data.bin", "wb") as handle:
+        handle.truncate(65 * 2 ** 20)
+    (root / "subs" / "gus" / NAME).mkdir(parents=True)
+    with open(root / "subs" / "gus" / NAME / "fixture.ipynb", "wb") as handle:
+        handle.truncate(65 * 2 ** 20)
     return root / "subs"
 
 
 def _parts(report: dict) -> dict:
-    return {key: ({g: v["auto_score"] for g, v in result["grades"].items()}, result.get("error"))
+    return {key: ({g: v["auto_score"] for g, v in result["grades"].items()}, result.get("error"),
+                  [note for note in result.get("notes", []) if "MiB" in note or "JSON" in note])
             for key, result in report.items()}
 
 
@@ -51,7 +58,10 @@ def test_dask_cluster_grades_like_a_local_run(tmp_path):
     report_remote = json.loads((remote / "work" / "report.json").read_text())
     assert _parts(report_remote) == _parts(report_local)
     assert {r["auto_score"] for r in report_remote[f"ann/{NAME}"]["grades"].values()} - {None}
-    workers = {r.get("graded_on") for key, r in report_remote.items() if key.split("/")[0] in "ann ben cy dee eve"}
+    assert "data.bin: larger than 64 MiB, left out" in report_remote[f"ben/{NAME}"]["notes"]
+    assert "fixture.ipynb: larger than 64 MiB, not graded (0 points)" in report_remote[f"gus/{NAME}"]["notes"]
+    assert not any(g["auto_score"] for g in report_remote[f"gus/{NAME}"]["grades"].values())
+    workers = {r.get("graded_on") for key, r in report_remote.items() if key.split("/")[0] in "ann ben cy dee eve gus"}
     assert None not in workers and len(workers) == 2, workers
     # The autograded notebooks came back: feedback works from the remote run's folder.
     feedback = subprocess.run(["make", "--no-print-directory", "feedback", f"SOURCE={FIXTURES}",
