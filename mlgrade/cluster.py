@@ -173,8 +173,10 @@ class DaskRunner:
         future = self.client.submit(grade_remote, spec, submission, self._template(Path(spec["template"])),
                                     timeout, pure=False)
         try:
-            answer = future.result()
-        except Exception as exc:  # KilledWorker, CommClosedError, a lost connection...
+            # The worker enforces ``timeout`` itself; the margin covers queueing behind other tasks.
+            answer = future.result(timeout=timeout * 4 + 600)
+        except Exception as exc:  # KilledWorker, CommClosedError, a lost connection, a timeout...
+            future.cancel()
             return {"assignment": spec["assignment"], "student": spec["student"], "grades": {}, "notes": [],
                     "retry": True,
                     "error": f"the Dask task failed ({type(exc).__name__}: {str(exc)[:200]}); "

@@ -21,6 +21,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import re
 from pathlib import Path
 
 from nbgrader.exchange.default.collect import ExchangeCollect
@@ -130,6 +131,7 @@ def collect(assignment: str, out: Path, *, exchange: Path = DEFAULT_EXCHANGE,
     if not inbound.is_dir():
         raise FileNotFoundError(f"no inbound folder {inbound}: was the course released to the exchange "
                                 f"{exchange} (make exchange-release)?")
+
     def hook(config):
         config.ExchangeFactory.collect = "mlgrade.exchange.OwnerCheckedCollect"
 
@@ -138,7 +140,10 @@ def collect(assignment: str, out: Path, *, exchange: Path = DEFAULT_EXCHANGE,
     if not result["success"]:
         raise RuntimeError(f"nbgrader collect failed:\n{result['error'] or result['log']}")
     lines = _warnings(result["log"])
-    submitted = {p.name.split("+")[0] for p in inbound.glob(f"*+{assignment}+*")}
+    # nbgrader logs one line per student it took (collected, updated, or already up to date).
+    found = re.findall(r"(?:Collecting submission|Updating submission|No newer submission to collect|"
+                       r"Submission already exists[^:]*): (\S+) " + re.escape(assignment), result["log"])
+    submitted = set(found)
     due = parse_utc(duedate) if duedate else None
     for student in sorted(submitted):
         stamp = out / student / assignment / "timestamp.txt"
