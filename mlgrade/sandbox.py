@@ -171,6 +171,10 @@ def prepare_private(work: Path, key: bytes, uid: int) -> None:
 
 def check_sandbox(work: Path) -> None:
     """Start a trivial process in the sandbox once; raise SandboxError with bwrap's message if it fails."""
+    if os.geteuid() != 0:
+        raise SandboxError("grading in the sandbox needs root: each kernel runs as a fresh unprivileged uid "
+                           "that only root can switch to. Run make grade (or make grade-worker) as root, "
+                           "e.g. with sudo")
     work.mkdir(parents=True, exist_ok=True)
     prepare_private(work, b"check", 0)
     home = work / "home"

@@ -100,6 +100,17 @@ def test_workers_with_other_code_or_no_sandbox_are_named():
     assert "tcp://c:3 (c): bwrap: no permission" in text and "tcp://a:1" not in text
 
 
+def test_the_sandbox_check_asks_for_root(tmp_path, monkeypatch):
+    from mlgrade.cluster import worker_info
+    from mlgrade.sandbox import SandboxError, check_sandbox
+
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    with pytest.raises(SandboxError, match="needs root"):
+        check_sandbox(tmp_path)
+    assert "needs root" in worker_info(unsafe_no_sandbox=False)["sandbox"]
+    assert worker_info(unsafe_no_sandbox=True)["sandbox"] is None
+
+
 def test_pack_keeps_files_and_drops_links(tmp_path):
     from mlgrade.cluster import pack, unpack
 
