@@ -28,6 +28,7 @@ import shutil
 import socket
 import tarfile
 import tempfile
+import threading
 from pathlib import Path
 
 from .course import REPO, CourseError
@@ -48,20 +49,24 @@ def code_digest(root: Path = REPO) -> str:
     return h.hexdigest()
 
 
-def pack(folder: Path, max_file_bytes: int | None = None) -> bytes:
+def pack(folder: Path, max_file_bytes: int | None = None, left_out: list[str] | None = None) -> bytes:
     """A gzipped tar of the regular files and folders under ``folder``.
 
-    Symlinks are left out, and so are files larger than ``max_file_bytes``
-    (the worker would refuse them anyway, see :mod:`mlgrade.worker`).
+    Symlinks are left out, and so are files larger than ``max_file_bytes``:
+    their relative paths are appended to ``left_out`` (the worker notes them,
+    see :mod:`mlgrade.worker`).
     """
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for path in sorted(folder.rglob("*")):
             if path.is_symlink() or not (path.is_file() or path.is_dir()):
                 continue
+            rel = str(path.relative_to(folder))
             if max_file_bytes is not None and path.is_file() and path.stat().st_size > max_file_bytes:
+                if left_out is not None:
+                    left_out.append(rel)
                 continue
-            tar.add(path, arcname=str(path.relative_to(folder)), recursive=False)
+            tar.add(path, arcname=rel, recursive=False)
     return buffer.getvalue()
 
 
@@ -147,12 +152,13 @@ class DaskRunner:
             raise
         self.slots = sum(self.client.nthreads().values())
         self._templates: dict[str, object] = {}
+        self._lock = threading.Lock()  # run() is called from the parent's worker threads
 
     def _template(self, path: Path):
-        key = str(path)
-        if key not in self._templates:
-            self._templates[key] = self.client.scatter(pack(path), broadcast=True, hash=False)
-        return self._templates[key]
+        with self._lock:
+            if str(path) not in self._templates:
+                self._templates[str(path)] = self.client.scatter(pack(path), broadcast=True, hash=False)
+            return self._templates[str(path)]
 
     def run(self, spec: dict, timeout: float) -> dict:
         """Grade ``spec`` on the cluster; unpack its files into ``spec['work']``; return the result.
@@ -164,12 +170,10 @@ class DaskRunner:
         work = Path(spec["work"])
         submission = None
         if spec.get("submission"):
-            folder, limit = Path(spec["submission"]), Limits.from_env(spec["limits"]).file_size_mb * 2 ** 20
-            submission = pack(folder, limit)
-            spec = dict(spec, left_out=sorted(
-                str(p.relative_to(folder)) for p in folder.rglob("*")
-                if p.is_file() and not p.is_symlink() and p.stat().st_size > limit
-                and not any(part.startswith(".") for part in p.relative_to(folder).parts)))
+            left_out: list[str] = []
+            limit = Limits.from_env(spec["limits"]).file_size_mb * 2 ** 20
+            submission = pack(Path(spec["submission"]), limit, left_out)
+            spec = dict(spec, left_out=left_out)
         future = self.client.submit(grade_remote, spec, submission, self._template(Path(spec["template"])),
                                     timeout, pure=False)
         try:

@@ -134,32 +134,28 @@ def run(spec: dict) -> dict:
     release = template / "release" / assignment
     submission = Path(spec["submission"]) if spec.get("submission") else None
     if submission is not None:
-        too_large = limits.file_size_mb * 2 ** 20
-        left_out = set(spec.get("left_out") or [])  # too large to send from the parent (mlgrade.cluster)
-        for rel in sorted(left_out):
-            if not rel.endswith(".ipynb"):
-                notes.append(f"{rel}: larger than {limits.file_size_mb} MiB, left out")
+        # Files over the size limit: left out here, or already by the parent (mlgrade.cluster).
+        too_large = {rel for rel in spec.get("left_out") or []
+                     if not any(part.startswith(".") for part in Path(rel).parts)}
         for path in sorted(submission.rglob("*")):
             rel = path.relative_to(submission)
             if path.is_symlink() or any(part.startswith(".") for part in rel.parts):
                 continue  # never follow a student's symlink out of their folder
-            if path.is_dir():
+            if path.is_file() and path.stat().st_size > limits.file_size_mb * 2 ** 20:
+                too_large.add(str(rel))
+            elif path.is_dir():
                 (target / rel).mkdir(parents=True, exist_ok=True)
             elif path.suffix != ".ipynb" and path.is_file():
-                if path.stat().st_size > too_large:
-                    notes.append(f"{rel}: larger than {limits.file_size_mb} MiB, left out")
-                    continue
                 shutil.copyfile(path, target / rel)
+        notes += [f"{rel}: larger than {limits.file_size_mb} MiB, left out"
+                  for rel in sorted(too_large) if not rel.endswith(".ipynb")]
         for nb_path in sorted(release.glob("*.ipynb")):
             submitted = submission / nb_path.name
-            if nb_path.name in left_out:
+            if nb_path.name in too_large:
                 notes.append(f"{nb_path.name}: larger than {limits.file_size_mb} MiB, not graded (0 points)")
                 continue
             if not submitted.is_file() or submitted.is_symlink():
                 notes.append(f"{nb_path.name}: not submitted (0 points)")
-                continue
-            if submitted.stat().st_size > too_large:
-                notes.append(f"{nb_path.name}: larger than {limits.file_size_mb} MiB, not graded (0 points)")
                 continue
             nb, found = sanitize(submitted, nb_path)
             notes += found
