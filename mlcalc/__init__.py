@@ -11,9 +11,11 @@ Each module mirrors a chapter of the book:
 ``nn``            activations, losses and a numpy multilayer perceptron (6, 10)
 ``models``        linear/logistic regression and a linear SVM (9)
 ``prob``          densities and maximum likelihood (8)
+``problems``      quadratic bowls and least squares shared by chapters (5, 10)
 ``plot``          the book's recurring figures
 ``widgets``       interactive explorers (ipywidgets) and kernel-free sliders
 ``testing``       assertions used by the self-check and grading tests
+``timing``        one way to time a call, for the "In practice" sections
 ================  =====================================================
 
 Submodules are imported on first use, so ``import mlcalc`` is cheap and
@@ -36,9 +38,11 @@ __all__ = [
     "nn",
     "models",
     "prob",
+    "problems",
     "plot",
     "widgets",
     "testing",
+    "timing",
 ]
 
 

@@ -34,7 +34,7 @@ __all__ = [
     "mse", "mse_gradient", "binary_cross_entropy", "binary_cross_entropy_gradient",
     "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_gradient",
     "cross_entropy", "cross_entropy_gradient",
-    "MLP",
+    "MLP", "flatten_params", "set_flat_params",
 ]
 
 ArrayLike = Any
@@ -990,3 +990,44 @@ class MLP:
         self.loss_curve_ = curve
         self.n_iter_ = getattr(self, "n_iter_", 0) + epochs
         return self
+
+
+def flatten_params(arrays: Any) -> np.ndarray:
+    """All entries of a list of arrays as one vector, in order (for gradient checks).
+
+    Examples
+    --------
+    >>> flatten_params([np.ones((2, 2)), np.zeros(3)]).tolist()
+    [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0]
+    """
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("arrays must hold at least one array")
+    return np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in arrays])
+
+
+def set_flat_params(net: MLP, theta: ArrayLike) -> None:
+    """Copy the vector ``theta`` into the weight and bias arrays of ``net``, in order.
+
+    The inverse of ``flatten_params(net.params)``; the arrays are changed in place.
+
+    Examples
+    --------
+    >>> net = MLP([2, 3, 2], rng=np.random.default_rng(0))
+    >>> theta = np.arange(17.0)
+    >>> set_flat_params(net, theta)
+    >>> bool(np.array_equal(flatten_params(net.params), theta))
+    True
+    """
+    params = getattr(net, "params", None)
+    if not isinstance(params, list):
+        raise TypeError(f"net must be an MLP (with a list of parameter arrays), got {type(net).__name__}")
+    theta = np.asarray(theta, dtype=float)
+    size = sum(p.size for p in params)
+    if theta.shape != (size,):
+        raise ValueError(f"theta must be a vector of length {size} (the network's parameter count), "
+                         f"got shape {theta.shape}")
+    start = 0
+    for p in params:
+        p[...] = theta[start:start + p.size].reshape(p.shape)
+        start += p.size
