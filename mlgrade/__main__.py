@@ -82,12 +82,16 @@ def main(argv: list[str] | None = None) -> int:
 
     w = sub.add_parser("worker", help=argparse.SUPPRESS)
     w.add_argument("spec")
+    sub.add_parser("serve", help=argparse.SUPPRESS)  # a long-lived worker of mlgrade.pool
 
     args = parser.parse_args(argv)
     try:
         if args.command == "worker":
             from .worker import main as worker_main
             return worker_main(args.spec)
+        if args.command == "serve":
+            from .pool import serve
+            return serve()
         if args.command == "grade":
             from .grade import default_db_url, grade
             if not args.submissions.is_dir():

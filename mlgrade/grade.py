@@ -180,6 +180,42 @@ def _run_worker(spec: dict, timeout: float) -> dict:
             "error": f"the grading worker stopped (exit code {proc.returncode}); see {work / 'worker.log'}"}
 
 
+CANARY = "canary-reference"
+
+
+class CanaryError(CourseError):
+    """The reference solution did not score full marks in the sandbox: nobody was graded."""
+
+
+def _first_error(autograded: Path) -> str:
+    """The first error output of the autograded notebooks in ``autograded`` (``ename: evalue``)."""
+    import nbformat
+
+    for path in sorted(autograded.glob("*.ipynb")):
+        for cell in nbformat.read(str(path), as_version=4).cells:
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    return f"{path.name}: {output.get('ename')}: {str(output.get('evalue'))[:300]}"
+    return ""
+
+
+def canary_problem(source_dir: Path, name: str, result: dict, run_dir: Path) -> str | None:
+    """Why the reference solution's result is not full marks on every auto-graded part (None if it is)."""
+    from .course import parts, read_source
+
+    expected = {f"{nb.stem}/{p.grade_id}": p.points for nb in notebooks(source_dir, name)
+                for p in parts(read_source(nb)) if p.auto}
+    got = {key: (result.get("grades") or {}).get(key, {}).get("auto_score") for key in expected}
+    short = {key: got[key] for key in expected if got[key] != expected[key]}
+    if not short and not result.get("error"):
+        return None
+    earned = sum(v or 0 for v in got.values())
+    why = result.get("error") or _first_error(run_dir / "course" / "autograded" / CANARY / name) \
+        or "; ".join(result.get("notes") or [])
+    return (f"the reference solution of {name} scored {earned:g} of {sum(expected.values()):g} auto-graded "
+            f"points in the sandbox (short on {sorted(short)}); first error: {why or 'none reported'}")
+
+
 def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str, jobs: int,
           limits: Limits, unsafe_no_sandbox: bool = False, work: Path | None = None,
           scheduler: str | None = None, log=print) -> Outcome:
@@ -210,6 +246,12 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
     lock = threading.Lock()
     outcome = Outcome()
     tasks = []
+    # Before any student's result counts, each assignment's reference solution is graded in the
+    # same sandbox (first in the queue; students' results wait for it). If it does not score
+    # full marks, the set-up is broken (mlcalc not importable in the sandbox, say), and grading
+    # stops before anything is merged: a broken sandbox never scores everyone 0.
+    canaries: dict[str, threading.Event] = {}
+    failures: dict[str, str] = {}
     for student in students:
         for name in names:
             folder = submissions / student / name
@@ -228,6 +270,14 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
                     ledger.record(key, digest)
             else:
                 n_notebooks = max(1, len(notebooks(source_dir, name)))
+                if name not in canaries:
+                    canaries[name] = threading.Event()
+                    tasks.insert(len(canaries) - 1, (None, None, {
+                        "work": str(work / "canary" / name), "assignment": name, "student": CANARY,
+                        "submission": str((source_dir / name).resolve()),
+                        "template": str(work / "templates" / name), "limits": limits.as_env(),
+                        "uid": _sandbox_uid(), "unsafe_no_sandbox": unsafe_no_sandbox},
+                        limits.notebook_timeout * n_notebooks + limits.cell_timeout + 60))
                 tasks.append((key, digest, {
                     "work": str(run_dir), "assignment": name, "student": student,
                     "submission": str(folder.resolve()), "template": str(work / "templates" / name),
@@ -245,10 +295,31 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
         runner = DaskRunner(scheduler, unsafe_no_sandbox=unsafe_no_sandbox)
         jobs = runner.slots
         log(f"grading {len(tasks)} submission(s) on the Dask cluster at {scheduler} ({jobs} worker threads)")
+    elif tasks:
+        from .pool import WorkerPool
+        runner = WorkerPool(min(jobs, len(tasks)))
 
     def one(task):
         key, digest, spec, timeout = task
-        result = runner.run(spec, timeout) if runner else _run_worker(spec, timeout)
+        name = spec["assignment"]
+        if failures:
+            return
+        if key is None:  # the canary of assignment ``name``
+            try:
+                result = runner.run(spec, timeout)
+                problem = canary_problem(source_dir, name, result, Path(spec["work"]))
+            except Exception as exc:  # never leave the students' tasks waiting
+                problem = f"grading the reference solution of {name} failed: {exc}"
+            if problem:
+                failures[name] = problem
+            else:
+                log(f"canary: the reference solution of {name} scores full marks in the sandbox")
+            canaries[name].set()
+            return
+        result = runner.run(spec, timeout)
+        canaries[name].wait()
+        if failures:
+            return
         with lock:
             merge(db_url, result)
             if not result.get("retry"):  # a lost Dask worker: graded again by the next run
@@ -266,6 +337,15 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
         finally:
             if runner:
                 runner.close()
+    if failures:
+        raise CanaryError(
+            "Grading stopped before any student was graded (nothing was merged or exported):\n  "
+            + "\n  ".join(failures[name] for name in sorted(failures))
+            + "\nThe reference solution must earn every auto-graded point where the students' work runs; here "
+              "it does not, so honest students would lose points too. Check that "
+              "mlcalc is importable inside the sandbox from this checkout (the virtual environment must "
+              "install mlcalc from this repository: rm -rf .venv && make venv), and that the reference "
+              "solution passes its own tests.")
     export(db_url, grades_csv, students, names)
     (work / "report.json").write_text(json.dumps(
         {f"{s}/{a}": r for (s, a), r in sorted(outcome.results.items())}, indent=1))

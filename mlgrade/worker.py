@@ -253,8 +253,8 @@ def _short_error(outcome: dict) -> str:
     return (lines[-1] if lines else "autograde failed")[:400]
 
 
-def main(spec_path: str) -> int:
-    spec = json.loads(Path(spec_path).read_text())
+def prepare_process() -> None:
+    """Limit this grading process's memory and import nbgrader once (a long-lived worker reuses it)."""
     import resource
 
     from .limits import WORKER_MEMORY_MB
@@ -262,14 +262,26 @@ def main(spec_path: str) -> int:
     # A soft limit: the sandboxed kernel sets its own (mlgrade.kernel_boot).
     soft, hard = WORKER_MEMORY_MB * 2 ** 20, resource.getrlimit(resource.RLIMIT_AS)[1]
     resource.setrlimit(resource.RLIMIT_AS, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+    import nbgrader.apps  # noqa: F401  (the slow import, paid once)
+    import nbgrader.preprocessors  # noqa: F401
+
+
+def run_and_record(spec: dict) -> bool:
+    """:func:`run`, with any failure written to ``result.json`` as that submission's error."""
     try:
         run(spec)
     except Exception:
         failure = {"assignment": spec["assignment"], "student": spec["student"], "grades": {},
                    "notes": [], "error": "grading failed: " + traceback.format_exc(limit=3)[-800:]}
         (Path(spec["work"]) / "result.json").write_text(json.dumps(failure, indent=1))
-        return 1
-    return 0
+        return False
+    return True
+
+
+def main(spec_path: str) -> int:
+    spec = json.loads(Path(spec_path).read_text())
+    prepare_process()
+    return 0 if run_and_record(spec) else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,191 @@
+"""Long-lived local grading processes: nbgrader is imported once per process, not once per submission.
+
+``WorkerPool(jobs)`` keeps ``jobs`` processes running ``python -m mlgrade serve``.
+Each reads the path of a spec (``spec.json``, see :func:`mlgrade.worker.run`)
+from its standard input, grades that one submission exactly as a one-shot
+worker would (private course folder and gradebook, a sandboxed kernel with a
+fresh uid and private temporary folder per notebook), writes ``result.json``
+and answers one line. Student code never runs in these processes, only in the
+sandboxed kernels they start, so a process can grade many submissions; it is
+still replaced after :data:`MAX_TASKS` of them, so that nothing a long run
+accumulates (memory, open files) can grow without bound.
+
+A process that outlives a task's wall-clock limit is killed with its process
+group (the sandboxed kernels die with it: ``bwrap --die-with-parent``); one
+that dies is replaced. Either way that submission alone scores 0 with the
+reason, and the next task gets a fresh process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .course import REPO
+
+#: Submissions one process grades before it is replaced by a fresh one.
+MAX_TASKS = 200
+
+
+def _failure(spec: dict, error: str) -> dict:
+    return {"assignment": spec["assignment"], "student": spec["student"], "grades": {}, "notes": [],
+            "error": error}
+
+
+class _Process:
+    """One ``python -m mlgrade serve`` child and the line protocol to it."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "mlgrade", "serve"], cwd=REPO,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     start_new_session=True)
+        self.tasks = 0
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        """Ask the process to end after its current task (end of input), then wait a little."""
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        self.kill()
+
+    def grade(self, spec_path: Path, timeout: float) -> str:
+        """Send one task; return ``"done"``, ``"timeout"`` or ``"died"``."""
+        try:
+            self.proc.stdin.write(f"{spec_path}\n".encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return "died"
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "timeout"
+            ready, _, _ = select.select([self.proc.stdout], [], [], left)
+            if ready:
+                line = self.proc.stdout.readline()
+                if not line:
+                    return "died"
+                if line.strip() == b"done":
+                    self.tasks += 1
+                    return "done"
+
+
+class WorkerPool:
+    """``jobs`` long-lived grading processes; :meth:`run` is called from the parent's threads."""
+
+    def __init__(self, jobs: int) -> None:
+        self.slots = max(1, jobs)
+        self._idle: queue.Queue[_Process | None] = queue.Queue()
+        for _ in range(self.slots):
+            self._idle.put(None)  # started on first use
+        self._all: list[_Process] = []
+
+    def _take(self) -> _Process:
+        process = self._idle.get()
+        if process is None or process.proc.poll() is not None or process.tasks >= MAX_TASKS:
+            if process is not None:
+                process.close()
+            process = _Process()
+            self._all.append(process)
+        return process
+
+    def run(self, spec: dict, timeout: float) -> dict:
+        """Grade ``spec`` in one of the processes; the result is also in ``<work>/result.json``."""
+        work = Path(spec["work"])
+        work.mkdir(parents=True, exist_ok=True)
+        result_file = work / "result.json"
+        if result_file.exists():
+            result_file.unlink()
+        spec_path = work / "spec.json"
+        spec_path.write_text(json.dumps(spec))
+        process = self._take()
+        status = "died"
+        try:
+            status = process.grade(spec_path, timeout)
+        finally:
+            if status != "done":
+                process.kill()
+                process = None
+            self._idle.put(process)
+        if status == "timeout":
+            return _failure(spec, f"wall-clock limit of {int(timeout)} s for the whole submission exceeded; "
+                                  f"the kernel was killed (0 points)")
+        if result_file.exists():
+            return json.loads(result_file.read_text())
+        return _failure(spec, f"the grading worker stopped (exit code {process.proc.returncode if process else '-'}); "
+                              f"see {work / 'worker.log'}")
+
+    def close(self) -> None:
+        for process in self._all:
+            process.close()
+        self._all.clear()
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when the grading run that started it dies (even by SIGKILL):
+    a killed ``make grade`` leaves no worker behind to write into a run it no longer owns."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the closed input still ends the loop
+        pass
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def serve() -> int:
+    """The child's loop: one spec path per input line, one ``done`` line per graded submission.
+
+    The task's own output (nbgrader's log, kernel messages) goes to
+    ``<work>/worker.log``; the answer line goes to the original standard output.
+    """
+    from .worker import prepare_process, run_and_record
+
+    _die_with_parent()
+    prepare_process()
+    answer = os.fdopen(os.dup(1), "wb", buffering=0)
+    saved_out, saved_err = os.dup(1), os.dup(2)
+    for line in sys.stdin:
+        spec_path = Path(line.strip())
+        if not line.strip():
+            continue
+        spec = json.loads(spec_path.read_text())
+        sys.stdout.flush()
+        sys.stderr.flush()
+        log = os.open(Path(spec["work"]) / "worker.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+        try:
+            run_and_record(spec)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved_out, 1)
+            os.dup2(saved_err, 2)
+        answer.write(b"done\n")
+    return 0
