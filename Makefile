@@ -15,7 +15,7 @@ VENDOR_STAMP := _vendor/.installed
 PORT ?= 8000
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help venv vendor book serve lab release grade grade-worker exchange-release exchange-collect feedback collect test test-fast bench bench-grade clean
+.PHONY: help venv vendor book serve lab release grade grade-worker exchange-release exchange-collect feedback collect test-deps test test-fast bench bench-grade clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -88,12 +88,21 @@ collect: $(STAMP) ## Collect DOWNLOAD=<zip or folder> of ASSIGNMENT=<name> into 
 	@test -n "$(ASSIGNMENT)" || { echo "error: ASSIGNMENT is missing: make collect DOWNLOAD=<zip or folder> ASSIGNMENT=<name>" >&2; exit 2; }
 	@$(BIN)/python -m mlgrade collect --download "$(DOWNLOAD)" --assignment "$(ASSIGNMENT)" $(if $(SUBMISSIONS),--out "$(SUBMISSIONS)") $(if $(PATTERN),--pattern '$(PATTERN)') $(if $(DUEDATE),--duedate "$(DUEDATE)")
 
-bench-grade: $(STAMP) ## Time grading 40 reference submissions serially and with JOBS workers
-	@$(BIN)/python -m mlgrade bench --jobs $(JOBS) $(if $(SOURCE),--source "$(SOURCE)")
+bench-grade: $(STAMP) ## Time plain nbgrader, make grade JOBS=1 and JOBS=n on COPIES reference submissions (default 10), side by side
+	@$(BIN)/python -m mlgrade bench --jobs $(JOBS) --copies $(or $(COPIES),10) $(if $(SOURCE),--source "$(SOURCE)")
 
-test: $(STAMP) $(VENDOR_STAMP) ## Run the whole test suite (builds the book first)
+test-deps: ## Install the system packages the tests need (chromium, bubblewrap, postgresql, npm) if missing
+	@bash tools/install-test-deps.sh
+
+test: test-deps $(STAMP) $(VENDOR_STAMP) ## Run the whole test suite (installs what it needs, builds the book first)
 	@$(BIN)/python tools/build_book.py
-	@MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+	@MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=15
+
+test-fast: test-deps $(STAMP) $(VENDOR_STAMP) ## Quick check (~2 min): mlcalc and its doctests, chapter 1 alone, one assignment's grading round trip
+	@MPLBACKEND=Agg $(BIN)/python -m pytest -q -n $(JOBS) --dist loadgroup tests/mlcalc mlcalc tests/test_makefile.py
+	@$(BIN)/python tools/preview_chapter.py book/01-limits.md >/dev/null || { echo "error: chapter 1 failed to build alone (run: $(BIN)/python tools/preview_chapter.py book/01-limits.md)" >&2; exit 1; }
+	@echo "chapter 1 builds alone"
+	@$(BIN)/python -m pytest -q tests/grading/test_roundtrip.py -k "test_grade_round_trip and 01-limits"
 
 bench: $(STAMP) ## Print the benchmarks: mlcalc against scipy, autograd and scikit-learn, side by side
 	@$(BIN)/python -m bench

@@ -1,7 +1,10 @@
-"""``make bench-grade``: N copies of one reference submission, graded serially and in parallel.
+"""``make bench-grade``: N copies of one reference submission, graded by plain nbgrader and by mlgrade.
 
-Both runs start from the same prepared templates and gradebook (nbgrader's
-``generate_assignment`` is done once, outside the timings), in one process.
+Three runs on the same submissions, in one process: nbgrader's own
+``autograde`` command (one process, no sandbox: the reference), then
+``make grade`` with one worker and with ``--jobs`` workers (sandboxed). The
+mlgrade runs start from the same prepared templates and gradebook (nbgrader's
+``generate_assignment`` is done once, outside the timings).
 Beside them: the floor of one notebook, a sandboxed kernel started, made ready
 and shut down, measured alone.
 """
@@ -44,7 +47,27 @@ def kernel_floor(work: Path, repeats: int = 3) -> float:
     return min(times)
 
 
+def plain_nbgrader(source: Path, name: str, subs: Path, root: Path) -> float:
+    """Seconds for plain nbgrader (its ``autograde`` command, one process, no sandbox) on ``subs``."""
+    from .course import COURSE_ID, generate
+
+    course = root / "plain"
+    db = f"sqlite:///{course / 'gradebook.db'}"
+    generate(source, name, course, db)
+    shutil.copytree(subs, course / "submitted")
+    command = [str(Path(sys.executable).parent / "nbgrader"), "autograde", name, "--force",
+               f"--CourseDirectory.root={course}", f"--CourseDirectory.course_id={COURSE_ID}",
+               f"--CourseDirectory.db_url={db}", "--Execute.timeout=30"]
+    start = time.monotonic()
+    done = subprocess.run(command, cwd=course, capture_output=True, text=True)
+    seconds = time.monotonic() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"plain nbgrader autograde failed:\n{done.stderr[-2000:]}")
+    return seconds
+
+
 def bench(source: Path, assignment: str | None, copies: int, jobs: int) -> int:
+    """Plain nbgrader, ``make grade JOBS=1`` and ``JOBS=jobs`` on the same submissions, side by side."""
     names = assignments(source)
     if not names:
         print(f"error: no assignment in {source}", file=sys.stderr)
@@ -62,9 +85,9 @@ def bench(source: Path, assignment: str | None, copies: int, jobs: int) -> int:
         base = root / "base"
         base.mkdir()
         _prepare(source, [name], base, f"sqlite:///{base / 'gradebook.db'}")
-        timings = {}
-        for label, n in (("serial", 1), ("parallel", jobs)):
-            work = root / label
+        timings = {"plain nbgrader autograde (1 process, no sandbox)": plain_nbgrader(source, name, subs, root)}
+        for label, n in ((f"make grade JOBS=1 (sandboxed)", 1), (f"make grade JOBS={jobs} (sandboxed)", jobs)):
+            work = root / f"jobs{n}"
             shutil.copytree(base, work)
             db = f"sqlite:///{work / 'gradebook.db'}"
             start = time.monotonic()
@@ -73,18 +96,17 @@ def bench(source: Path, assignment: str | None, copies: int, jobs: int) -> int:
             timings[label] = time.monotonic() - start
             failed = [k for k, r in outcome.results.items() if r.get("error")]
             if failed:
-                print(f"error: {len(failed)} submission(s) failed in the {label} run, e.g. {failed[0]}",
+                print(f"error: {len(failed)} submission(s) failed in the run {label}, e.g. {failed[0]}",
                       file=sys.stderr)
                 return 1
-            if (root / "serial" / "grades.csv").exists() and label == "parallel":
-                same = (root / "serial" / "grades.csv").read_text() == (work / "grades.csv").read_text()
-                print(f"grades identical serial/parallel: {same}")
-        ratio = timings["serial"] / timings["parallel"]
-        print(f"assignment {name}, {copies} reference submissions")
-        print(f"serial   (1 worker):  {timings['serial']:7.1f} s  ({timings['serial'] / copies:.2f} s per notebook)")
-        print(f"parallel ({jobs} workers): {timings['parallel']:7.1f} s  "
-              f"({timings['parallel'] / copies:.2f} s per notebook)")
-        print(f"speed-up: {ratio:.2f}x (target >= 1.7x on 2 cores)")
+        same = (root / "jobs1" / "grades.csv").read_text() == (root / f"jobs{jobs}" / "grades.csv").read_text()
+        plain = next(iter(timings.values()))
+        print(f"assignment {name}, {copies} copies of the reference submission, one process, one run each")
+        print(f"{'run':<52} {'total':>8} {'per notebook':>13} {'x plain':>8}")
+        for label, seconds in timings.items():
+            print(f"{label:<52} {seconds:7.1f}s {seconds / copies:12.2f}s {seconds / plain:8.2f}")
+        serial, parallel = list(timings.values())[1:]
+        print(f"JOBS={jobs} against JOBS=1: {serial / parallel:.2f}x faster; grades identical: {same}")
         floor = kernel_floor(root / "floor")
         print(f"kernel-start floor (sandboxed kernel start + ready + shutdown, best of 3): {floor:.2f} s")
     return 0
