@@ -9,7 +9,7 @@ are removed (dotfiles such as ``.gitkeep`` stay). Every released file is checked
 before anything is written; a malformed source notebook stops the release with
 the file and the reason.
 
-Usage: ``python tools/release.py [--source solutions] [--release exercises]``
+Usage: ``python tools/release.py [--source solutions] [--release exercises] [--assignment NAME ...]``
 (``make release``).
 """
 
@@ -28,9 +28,14 @@ sys.path.insert(0, str(REPO))
 from mlgrade.course import CourseError, assignments, generate, hidden_snippets, leaks, notebooks, read_source  # noqa: E402
 
 
-def build(source_dir: Path, out_dir: Path) -> list[str]:
-    """Generate the release of every assignment of ``source_dir`` into ``out_dir`` (a fresh folder)."""
+def build(source_dir: Path, out_dir: Path, only: list[str] | None = None) -> list[str]:
+    """Generate the release of every assignment of ``source_dir`` (or of ``only``) into ``out_dir`` (a fresh folder)."""
     names = assignments(source_dir)
+    if only:
+        unknown = sorted(set(only) - set(names))
+        if unknown:
+            raise CourseError(f"no assignment {unknown} in {source_dir} (there are: {', '.join(names) or 'none'})")
+        names = [name for name in names if name in only]
     with tempfile.TemporaryDirectory(prefix="mlgrade-release-") as tmp:
         course = Path(tmp)
         db_url = f"sqlite:///{course / 'gradebook.db'}"
@@ -69,16 +74,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", type=Path, default=REPO / "solutions", help="instructor sources (default: solutions/)")
     parser.add_argument("--release", type=Path, default=REPO / "exercises", help="student release (default: exercises/)")
+    parser.add_argument("--assignment", nargs="+", default=None,
+                        help="release only these assignments (default: all; other folders are left alone)")
     args = parser.parse_args(argv)
     if not args.source.is_dir():
         parser.error(f"source folder {args.source} does not exist")
     with tempfile.TemporaryDirectory(prefix="mlgrade-fresh-") as tmp:
         try:
-            names = build(args.source, Path(tmp))
+            names = build(args.source, Path(tmp), args.assignment)
         except CourseError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
-        changed = sync(Path(tmp), args.release)
+        if args.assignment:
+            changed = [c for name in names for c in sync(Path(tmp) / name, args.release / name)]
+        else:
+            changed = sync(Path(tmp), args.release)
     print(f"release: {len(names)} assignment(s) {', '.join(names) or '(none)'}; "
           f"{len(changed)} file(s) changed in {args.release}")
     return 0

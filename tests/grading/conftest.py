@@ -32,6 +32,14 @@ ASSIGNMENTS = [pytest.param((SOLUTIONS, name), id=name, marks=pytest.mark.xdist_
                for name in assignments(SOLUTIONS)] + \
     [pytest.param((FIXTURES, name), id=f"fixture-{name}", marks=pytest.mark.xdist_group(f"grading-fixture-{name}"))
      for name in assignments(FIXTURES)]
+def _has_manual_part(source: Path, name: str) -> bool:
+    return any(not p.auto for nb in notebooks(source, name) for p in parts(read_source(nb)))
+
+
+# Assignments with a manually graded (written) part.
+MANUAL = [p for p in ASSIGNMENTS if _has_manual_part(*p.values[0])]
+# The fixture course, where the grader's own properties are tested (the whole corpus).
+FIXTURE_COURSE = [p for p in ASSIGNMENTS if p.id.startswith("fixture-")]
 CELL_TIMEOUT = 15
 
 EXPORT_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
@@ -47,8 +55,8 @@ def source_notebook(source: Path, name: str) -> Path:
 def release(source: Path, name: str, out: Path) -> Path:
     """A fresh release of ``source`` into ``out`` (tools/release.py); returns the notebook of ``name``."""
     if not (out / name).exists():
-        subprocess.run([sys.executable, "tools/release.py", "--source", str(source), "--release", str(out)],
-                       cwd=REPO, check=True, capture_output=True, text=True)
+        subprocess.run([sys.executable, "tools/release.py", "--source", str(source), "--release", str(out),
+                        "--assignment", name], cwd=REPO, check=True, capture_output=True, text=True)
     return out / name / source_notebook(source, name).name
 
 
@@ -128,6 +136,7 @@ class Run:
         from corpus import build
 
         # A course of this assignment alone: grading prepares (generates) only what it grades.
+        source_dir = source
         shutil.copytree(source / name, root / "source" / name)
         source = root / "source"
         self.source, self.name, self.root = source, name, root
@@ -139,7 +148,8 @@ class Run:
         paths = [str(REPO / "solutions"), str(self.src_nb), str(REPO / "_grading"), str(root / "gradebook.db"),
                  str(root), str(self.subs / "ref" / name / self.filename), "/root", str(REPO / "mlgrade"),
                  str(root / "work" / "runs" / name / "ref"), str(root / "work" / "templates")]
-        self.cases = build(reference(source, name), blank, self.src_nb.read_text(), paths, str(REPO))
+        self.cases = build(reference(source, name), blank, self.src_nb.read_text(), paths, str(REPO),
+                           grader_properties=source_dir == FIXTURES)
         for student, nb in self.cases.items():
             submit(self.subs, student, name, nb, self.filename)
         (self.subs / "absent").mkdir()
@@ -177,4 +187,4 @@ def graded(request, tmp_path_factory) -> Run:
     return _RUNS[(source, name)]
 
 
-__all__ = ["ASSIGNMENTS", "hidden_snippets", "read_source"]
+__all__ = ["ASSIGNMENTS", "FIXTURE_COURSE", "MANUAL", "hidden_snippets", "read_source"]

@@ -3,7 +3,8 @@
 One ``make grade`` run per assignment (cached for the session, see
 ``conftest.graded``) grades all of them side by side: the reference, the blank
 release, malformed and tampered copies (priority 1) and the adversarial corpus
-(priority 4). Cases are grouped into few notebooks to keep the suite short.
+(priority 4). Cases are grouped into few notebooks to keep the suite short;
+the grader's own properties are tested once, on the fixture course.
 """
 
 from __future__ import annotations
@@ -206,8 +207,25 @@ except Exception as exc:
 """
 
 
-def build(ref, blank, source_text: str, paths: list[str], repo: str) -> dict:
-    """Student name -> notebook (or raw text) for one assignment."""
+#: The submissions graded for every assignment: what is specific to its tests. The rest of the
+#: corpus tests properties of the grader (sandbox, limits, kernel death, malformed notebooks,
+#: widgets, IPython patches) and is graded on the fixture course only.
+PER_ASSIGNMENT = ("ref", "blank", "tricks", "patcher")
+
+
+def build(ref, blank, source_text: str, paths: list[str], repo: str, *, grader_properties: bool = True) -> dict:
+    """Student name -> notebook (or raw text) for one assignment (``PER_ASSIGNMENT`` only unless
+    ``grader_properties``)."""
+    if not grader_properties:
+        wrong = lambda names: "\n".join(f"{n} = lambda *a, **k: 0.0" for n in names)  # noqa: E731
+        counter = iter(range(10 ** 6))
+        return {
+            "ref": ref,
+            "blank": blank,
+            "tricks": _after_solutions(blank, lambda names: TRICKS + "\n".join(
+                f"{n} = _TRICKS[{next(counter) % 4}]" for n in names)),
+            "patcher": _insert_after_imports(_after_solutions(blank, wrong), PATCHES),
+        }
     wrong = lambda names: "\n".join(f"{n} = lambda *a, **k: 0.0" for n in names)  # noqa: E731
     counter = iter(range(10 ** 6))
 

@@ -1,12 +1,13 @@
-"""Adversarial submissions, generated from every assignment, graded next to honest ones.
+"""Adversarial submissions, graded next to honest ones.
 
 The corpus (``corpus.build``) is graded in the same run as the round-trip
-cases (``conftest.graded``): rigged answer objects, NaN and wrong shapes;
-monkeypatching of the test helpers; an IPython patch that skips test cells; a
-hostile notebook that tries to read the hidden tests and other files, write
-outside, open sockets, then prints without end, exhausts memory and forks without
-end; ``os._exit`` and a self-kill. Then every ``make feedback`` report is
-checked against the hidden tests of every assignment.
+cases (``conftest.graded``). For every assignment: rigged answer objects, NaN
+and wrong shapes, and monkeypatching of the test helpers, against its own
+tests. On the fixture course, the grader itself: an IPython patch that skips
+test cells; a hostile notebook that tries to read the hidden tests and other
+files, write outside, open sockets, then prints without end, exhausts memory
+and forks without end; ``os._exit`` and a self-kill. Then every
+``make feedback`` report is checked against the hidden tests of every assignment.
 """
 
 from __future__ import annotations
@@ -15,23 +16,17 @@ import sys
 
 import pytest
 
-from conftest import ASSIGNMENTS, REPO, hidden_snippets, read_source, source_notebook
+from conftest import ASSIGNMENTS, FIXTURE_COURSE, REPO, hidden_snippets, read_source, source_notebook
 from corpus import _outputs, _test_errors
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("graded", ASSIGNMENTS, indirect=True)
-def test_adversarial_corpus(graded):
+def test_rigged_answers_score_nothing(graded):
+    """Every assignment's tests: always-equal objects, NaN, wrong shapes and monkeypatching earn 0."""
     run = graded
     points = run.points
-    last = list(points)[-1]
-    assert not (REPO / "pwned.txt").exists()
-    # Honest work next to an attack on the sandbox, and past the limits, scores in full.
-    for student in ("ref", "hostile"):
-        scores = run.scores(student)
-        assert {g: scores[g] for g in points} == points, (student, run.notes(student))
-    # Every cheat scores nothing, each part with a reason.
-    for student in ("tricks", "patcher", "shellpatch"):
+    for student in ("tricks", "patcher"):
         scores = run.scores(student)
         assert all(scores[g] == 0 for g in points), (student, scores, run.notes(student))
         reasons = _test_errors(run.autograded(student), set(points))
@@ -39,6 +34,21 @@ def test_adversarial_corpus(graded):
     tricks = _test_errors(run.autograded("tricks"), set(points))
     assert any(word in r for r in tricks.values() for word in ("type", "NaN", "shape", "return", "got")), tricks
     assert "restored" in run.notes("patcher") or "tampering" in run.notes("patcher"), run.notes("patcher")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("graded", FIXTURE_COURSE, indirect=True)
+def test_sandbox_limits_and_guard(graded):
+    """Grader properties, on the fixture: the sandbox, every limit, the IPython guard, kernel death."""
+    run = graded
+    points = run.points
+    last = list(points)[-1]
+    assert not (REPO / "pwned.txt").exists()
+    # Honest work next to an attack on the sandbox, and past the limits, scores in full.
+    scores = run.scores("hostile")
+    assert {g: scores[g] for g in points} == points, run.notes("hostile")
+    scores = run.scores("shellpatch")
+    assert all(scores[g] == 0 for g in points), (scores, run.notes("shellpatch"))
     assert "guard" in run.notes("shellpatch"), run.notes("shellpatch")
     # Nothing was readable or writable outside, no socket opened; the attempts are reported.
     hostile = run.notes("hostile")

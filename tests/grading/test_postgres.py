@@ -12,13 +12,20 @@ import pytest
 
 from conftest import FIXTURES, read_grades, reference, submit
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+def postgres_bin() -> Path:
+    """The bin folder of the newest PostgreSQL server installed (Debian: /usr/lib/postgresql/<N>/bin)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3])
+                   if p.parts[-3].isdigit() else 0)
+    assert found, "PostgreSQL's server is not installed (no /usr/lib/postgresql/<N>/bin/initdb): " \
+                  "run tools/install-test-deps.sh, or apt-get install postgresql"
+    return found[-1].parent
 
 
 @pytest.fixture
 def postgres():
-    if not (PG_BIN / "initdb").exists() or os.geteuid() != 0 or shutil.which("runuser") is None:
-        pytest.skip("needs PostgreSQL 15 binaries and root (to run the server as the postgres user)")
+    PG_BIN = postgres_bin()
+    assert os.geteuid() == 0, "the PostgreSQL test runs the server as the postgres user: run make test as root"
+    assert shutil.which("runuser"), "runuser (util-linux) is missing: apt-get install util-linux"
     # pytest's temp folders are private to root: the server's folder must be reachable by postgres.
     root = Path(tempfile.mkdtemp(prefix="mlg-pg-"))
     root.chmod(0o755)

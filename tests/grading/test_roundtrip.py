@@ -1,10 +1,11 @@
 """Round trips through ``make release`` and ``make grade`` for every assignment.
 
 One grading run per assignment (``conftest.graded``, shared with the
-adversarial tests) holds the reference solution, the blank release, and the
-malformed or tampered variants of priority 1 (invalid JSON, deleted,
-duplicated and altered cells, an infinite loop), next to a student with no
-submission. Grades must come from the instructor's tests and points.
+adversarial tests) holds the reference solution and the blank release next to
+a student with no submission; on the fixture course it also holds the
+malformed or tampered variants (invalid JSON, deleted, duplicated and altered
+cells, widgets, an infinite loop), which test the grader itself. Grades must
+come from the instructor's tests and points.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 
 import pytest
 
-from conftest import (ASSIGNMENTS, REPO, SOLUTIONS, hidden_snippets, read_grades, read_source, release,
+from conftest import (ASSIGNMENTS, FIXTURE_COURSE, MANUAL, REPO, SOLUTIONS, hidden_snippets, read_grades, read_source, release,
                       source_notebook, total_points)
 from corpus import _outputs
 from mlgrade.course import assignments, leaks
@@ -23,28 +24,43 @@ from mlgrade.course import assignments, leaks
 
 @pytest.mark.slow
 @pytest.mark.parametrize("graded", ASSIGNMENTS, indirect=True)
-def test_grade_round_trip_and_robustness(graded):
+def test_grade_round_trip(graded):
+    """The reference earns every auto-graded point, the blank release and no submission nothing."""
     run = graded
     name, points = run.name, run.points
     assert len(points) >= 2
     assert run.after == run.before, "grading modified the submissions folder"
     rows = {r["student_id"]: r for r in read_grades(run.grades) if r["assignment"] == name}
     assert sorted(rows) == sorted(list(run.cases) + ["absent"])
-    full = sum(points.values())
     for row in rows.values():
         assert float(row["max_score"]) == pytest.approx(total_points(run.src_nb))  # manual parts included
-    # The reference earns every auto-graded point; so does a copy with a deleted test cell,
-    # a duplicated and an edited test cell and altered points/checksums (instructor's version graded).
-    for student in ("ref", "mangled", "widgets"):
+    scores = run.scores("ref")
+    assert {g: scores[g] for g in points} == points, run.notes("ref")
+    assert float(rows["ref"]["raw_score"]) == pytest.approx(sum(points.values()))
+    for student in ("blank", "absent"):
+        assert float(rows[student]["raw_score"]) == 0.0, (student, run.notes(student) if student != "absent" else "")
+    assert all(s == 0 for g, s in run.scores("blank").items() if g in points), run.scores("blank")
+    assert f"canary: the reference solution of {name} scores full marks" in run.proc.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("graded", FIXTURE_COURSE, indirect=True)
+def test_grader_repairs_malformed_and_interactive_notebooks(graded):
+    """Grader properties, on the fixture: repairs, invalid JSON, widgets and input(), an endless loop."""
+    run = graded
+    points = run.points
+    full = sum(points.values())
+    rows = {r["student_id"]: r for r in read_grades(run.grades) if r["assignment"] == run.name}
+    # A copy with a deleted test cell, a duplicated and an edited test cell and altered
+    # points/checksums earns every point (the instructor's version is graded).
+    for student in ("mangled", "widgets"):
         scores = run.scores(student)
         assert {g: scores[g] for g in points} == points, (student, run.notes(student))
         assert float(rows[student]["raw_score"]) == pytest.approx(full)
-    # The blank release, an invalid notebook, tampered tests and a missing submission earn nothing.
-    for student in ("blank", "badjson", "altered_blank", "absent"):
-        assert float(rows[student]["raw_score"]) == 0.0, (student, run.notes(student) if student != "absent" else "")
-    for student in ("blank", "altered_blank"):
-        scores = run.scores(student)
-        assert all(scores[g] == 0 for g in points), (student, scores)
+    # An invalid notebook and tampered tests earn nothing.
+    for student in ("badjson", "altered_blank"):
+        assert float(rows[student]["raw_score"]) == 0.0, (student, run.notes(student))
+    assert all(run.scores("altered_blank")[g] == 0 for g in points)
     assert "invalid JSON" in run.notes("badjson")
     mangled = run.notes("mangled")
     assert "deleted" in mangled and "duplicated" in mangled and "altered" in mangled, mangled
@@ -62,8 +78,8 @@ def test_release_is_fresh_idempotent_and_leak_free(assignment, tmp_path):
     out = tmp_path / "fresh"
     nb_path = release(source, name, out)
     first = {p: p.read_bytes() for p in sorted((out / name).rglob("*")) if p.is_file()}
-    subprocess.run([sys.executable, "tools/release.py", "--source", str(source), "--release", str(out)],
-                   cwd=REPO, check=True, capture_output=True)
+    subprocess.run([sys.executable, "tools/release.py", "--source", str(source), "--release", str(out),
+                    "--assignment", name], cwd=REPO, check=True, capture_output=True)
     assert {p: p.read_bytes() for p in sorted((out / name).rglob("*")) if p.is_file()} == first
     snippets = hidden_snippets(read_source(source_notebook(source, name)))
     assert snippets, "the source has no hidden tests or solutions to check against"
@@ -128,7 +144,7 @@ def test_grading_stops_when_the_sandbox_cannot_start(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("graded", ASSIGNMENTS, indirect=True)
+@pytest.mark.parametrize("graded", MANUAL, indirect=True)
 def test_manual_grades_survive_regrading_and_reach_the_export(graded):
     """A score entered in formgrader (manual_score) stays through a rerun and is in the CSV."""
     from nbgrader.api import Gradebook
@@ -136,10 +152,7 @@ def test_manual_grades_survive_regrading_and_reach_the_export(graded):
     from conftest import make_grade, parts
 
     run = graded
-    manual = [p for p in parts(read_source(run.src_nb)) if not p.auto]
-    if not manual:
-        pytest.skip("this assignment has no manually graded part")
-    part = manual[0]
+    part = next(p for p in parts(read_source(run.src_nb)) if not p.auto)
     db = f"sqlite:///{run.root / 'gradebook.db'}"
     with Gradebook(db, "mlcalc") as gb:
         grade = gb.find_grade(part.grade_id, run.src_nb.stem, run.name, "ref")
@@ -170,3 +183,35 @@ def test_notebook_wall_clock_limit_keeps_completed_parts(tmp_path):
     scores = part_scores(tmp_path, "slow", "00-fixture")
     assert scores["part1_tests"] == 1 and scores["part2_tests"] == 0
     assert "wall-clock limit (30 s)" in proc.stdout, proc.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("grading-fixture-00-fixture")
+def test_a_reference_that_fails_in_the_sandbox_stops_grading(tmp_path):
+    """The canary: a set-up in which the reference cannot pass (here it reads a file the sandbox
+    hides, as a broken mlcalc install would fail to import) grades nobody and says why."""
+    import shutil
+
+    import nbformat
+
+    from conftest import FIXTURES, make_grade, reference, submit
+
+    source = tmp_path / "source"
+    shutil.copytree(FIXTURES / "00-fixture", source / "00-fixture")
+    path = source / "00-fixture" / "fixture.ipynb"
+    nb = nbformat.read(str(path), as_version=4)
+    first = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    first.source = f"open({str(REPO / 'README.md')!r}).read()\n" + first.source
+    nbformat.write(nb, str(path))
+    submit(tmp_path / "subs", "honest", "00-fixture", reference(FIXTURES, "00-fixture"), "fixture.ipynb")
+    proc = make_grade(tmp_path / "subs", tmp_path / "g.csv", source, tmp_path, check=False)
+    assert proc.returncode != 0, proc.stdout
+    assert "reference solution of 00-fixture scored 2 of 3" in proc.stderr, proc.stderr
+    assert "No such file or directory" in proc.stderr and "before any student was graded" in proc.stderr
+    assert not (tmp_path / "g.csv").exists()
+    assert "graded honest" not in proc.stdout
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}", "mlcalc") as gb:
+        with pytest.raises(MissingEntry):
+            gb.find_submission("00-fixture", "honest")
