@@ -9,6 +9,10 @@ fresh ``float64`` array and only then compare. Failures raise
 ``AssertionError`` with a message written for the student: what was expected,
 what came back, and by how much it is off.
 
+:func:`no_warnings` turns a warning raised by the student's code (numpy's
+bare "RuntimeWarning: overflow encountered in exp", which fails a test cell
+when it is graded) into an ``AssertionError`` that names the call and input.
+
 Accepted as a number: Python ``int`` and ``float`` (exact types, not ``bool``
 and not subclasses), numpy real scalars (``numpy.float64``, ``numpy.int64``,
 ...), numpy arrays of exact type ``numpy.ndarray`` with an integer or float
@@ -20,11 +24,14 @@ exercises.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import contextlib
+import linecache
+import warnings
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
-__all__ = ["assert_close", "assert_grad", "assert_bool"]
+__all__ = ["assert_close", "assert_grad", "assert_bool", "no_warnings"]
 
 _MAX_NESTING = 32
 
@@ -279,3 +286,75 @@ def assert_grad(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], A
     reference = derivative(f, float(point)) if point.ndim == 0 else gradient(f, point)
     actual = grad(float(point) if point.ndim == 0 else point.copy())
     assert_close(actual, reference, rtol=rtol, atol=atol, name=name, input=f"x={point.tolist()}")
+
+
+# What a numpy floating-point warning usually means, by a word of its message.
+_WARNING_HINTS = (
+    ("overflow", "a result too large for a float, for example np.exp of a large positive number"),
+    ("divide by zero", "a division by zero, or the log of 0"),
+    ("invalid value", "an undefined operation such as 0/0, inf - inf, or the log or square root of a "
+                      "negative number"),
+)
+
+
+@contextlib.contextmanager
+def no_warnings(name: str = "your code", *, input: Any = None) -> Iterator[None]:
+    """Fail, naming the call and its input, if the code inside the block emits a warning.
+
+    A warning printed while a test cell runs fails that cell when it is graded
+    (nbgrader counts any output on stderr as an error), and numpy's own message,
+    such as ``RuntimeWarning: overflow encountered in exp``, says neither which
+    call nor which input caused it. Inside this block every warning is recorded
+    (none is printed); when the block ends without an exception and a warning
+    was recorded, the first one becomes an ``AssertionError``:
+
+    .. math::
+
+        \\text{pass} \\iff \\text{no warning is emitted in the block}.
+
+    Parameters
+    ----------
+    name : str, optional
+        The call, as the student should read it, e.g. ``"softplus(1000.0)"``.
+    input : object, optional
+        A description of the input, added to the message as in :func:`assert_close`.
+
+    Raises
+    ------
+    AssertionError
+        Naming the call, the warning, the line of code that emitted it (when
+        known) and what such a warning usually means.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with no_warnings("np.exp(1.0)"):
+    ...     value = np.exp(1.0)
+    >>> with no_warnings("sigmoid(-1000)", input="z = -1000"):  # doctest: +ELLIPSIS
+    ...     value = 1 / (1 + np.exp(np.float64(1000.0)))
+    Traceback (most recent call last):
+    ...
+    AssertionError: sigmoid(-1000) (input: z = -1000) raised a warning ...: RuntimeWarning: overflow encountered in exp. ...
+    """
+    label = name if input is None else f"{name} (input: {input})"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    if not caught:
+        return
+    first = caught[0]
+    try:
+        text = str(first.message)
+    except Exception:  # a warning whose text cannot be printed is still a warning
+        text = "(a warning that cannot be printed)"
+    kind = _type_name(first.message) if isinstance(first.message, Warning) else "Warning"
+    try:
+        code = linecache.getline(str(first.filename), int(first.lineno)).strip()
+    except Exception:
+        code = ""
+    where = f" in the line `{code}`" if code else ""
+    hints = [hint for word, hint in _WARNING_HINTS if word in text]
+    meaning = f" This usually means {hints[0]}." if hints else ""
+    more = f" ({len(caught) - 1} more warning{'s' if len(caught) > 2 else ''} followed.)" if len(caught) > 1 else ""
+    raise AssertionError(f"{label} raised a warning{where}: {kind}: {text}.{meaning}{more} A warning fails the "
+                         f"test when your work is graded: rewrite the computation so that it cannot occur.")

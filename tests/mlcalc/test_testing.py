@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlcalc.testing import assert_bool, assert_close, assert_grad
+from mlcalc.testing import assert_bool, assert_close, assert_grad, no_warnings
 
 
 def fails(actual, expected, match: str | None = None, **kwargs) -> str:
@@ -295,3 +295,55 @@ def test_assert_grad_does_not_let_grad_modify_the_point():
     x = np.array([0.5, 0.5])
     assert_grad(rosenbrock, grad_that_moves_x, x)
     assert x.tolist() == [0.5, 0.5]
+
+
+# --- no_warnings: a warning becomes a message naming the call ------------------
+
+def test_no_warnings_passes_quiet_code_and_returns_nothing_printed(recwarn):
+    with no_warnings("np.exp(1.0)"):
+        value = np.exp(1.0)
+    assert value == pytest.approx(math.e)
+    assert len(recwarn) == 0
+
+
+@pytest.mark.parametrize("action, fragments", [
+    (lambda: np.exp(np.float64(1000.0)), ["overflow encountered in exp", "too large for a float", "np.exp"]),
+    (lambda: np.log(np.zeros(2)), ["divide by zero", "log of 0"]),
+    (lambda: np.zeros(1) / np.zeros(1), ["invalid value", "0/0"]),
+])
+def test_no_warnings_names_the_call_the_input_the_warning_and_its_meaning(action, fragments):
+    with pytest.raises(AssertionError) as info:
+        with no_warnings("softplus(x)", input="x = 1000"):
+            action()
+    message = str(info.value)
+    assert message.startswith("softplus(x) (input: x = 1000) raised a warning")
+    assert "RuntimeWarning" in message and "fails the test when your work is graded" in message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+
+
+def test_no_warnings_quotes_the_line_and_counts_further_warnings():
+    def student(z):
+        first = np.exp(z)
+        second = 1.0 / (1.0 + np.exp(z))
+        return first, second
+
+    with pytest.raises(AssertionError, match=r"in the line `first = np.exp\(z\)`.*1 more warning followed"):
+        with no_warnings("sigmoid"):
+            student(np.float64(1000.0))
+
+
+def test_no_warnings_catches_warnings_shown_before_and_non_numpy_warnings():
+    import warnings
+    for _ in range(2):  # the second time the default filter would no longer print it
+        with pytest.raises(AssertionError, match="UserWarning: careful"):
+            with no_warnings():
+                warnings.warn("careful")
+
+
+def test_no_warnings_lets_an_exception_of_the_code_through():
+    with pytest.raises(ZeroDivisionError):
+        with no_warnings("f(0)"):
+            np.exp(np.float64(1000.0))
+            1 / 0
+
