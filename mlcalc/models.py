@@ -18,8 +18,18 @@ The losses and their derivatives are module-level functions
 (:func:`mse_loss`, :func:`logistic_gradient`, :func:`hinge_subgradient`, ...)
 so that a chapter or an exercise can differentiate, plot and check them on
 their own. They take the parameter vector first, like the objective functions
-of :mod:`mlcalc.optim`. Iterative solvers call :mod:`mlcalc.optim`, where each
-update rule is written once.
+of :mod:`mlcalc.optim`. The generic solvers come from :mod:`mlcalc.optim`
+(:func:`~mlcalc.optim.gradient_descent` for ``solver="gd"``,
+:func:`~mlcalc.optim.newton` for ``solver="newton"``). Three solvers that
+serve one model each are written next to that model instead: cyclic
+coordinate descent in :class:`Lasso`, proximal gradient descent (ISTA) for
+L1-penalised :class:`LogisticRegression`, and Pegasos in :class:`LinearSVC`.
+
+The estimators are scikit-learn estimators (they subclass
+:class:`sklearn.base.BaseEstimator` and :class:`~sklearn.base.RegressorMixin`
+or :class:`~sklearn.base.ClassifierMixin`), so ``clone``, ``get_params``,
+``Pipeline``, ``GridSearchCV`` and ``cross_val_score`` accept them, and their
+repr shows their parameters. Scores come from :mod:`mlcalc.metrics`.
 
 Attribute conventions shared by all estimators:
 
@@ -46,6 +56,12 @@ import warnings
 from typing import Any, Callable
 
 import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+
+from . import optim
 from ._validation import (
     as_float_array,
     check_choice,
@@ -53,6 +69,7 @@ from ._validation import (
     check_positive,
     check_rng,
 )
+from .metrics import _flatten_target, accuracy_score, r2_score
 from .nn import sigmoid
 
 __all__ = [
@@ -77,12 +94,20 @@ __all__ = [
 ]
 
 
-class ConvergenceWarning(UserWarning):
-    """An iterative solver stopped at ``max_iter`` before meeting its tolerance."""
+class ConvergenceWarning(_SklearnConvergenceWarning):
+    """An iterative solver stopped at ``max_iter`` before meeting its tolerance.
+
+    A subclass of scikit-learn's ``ConvergenceWarning`` (itself a
+    ``UserWarning``), so filtering scikit-learn's warning filters this one too.
+    """
 
 
-class NotFittedError(ValueError, AttributeError):
-    """``predict`` (or a similar method) was called before ``fit``."""
+class NotFittedError(_SklearnNotFittedError):
+    """``predict`` (or a similar method) was called before ``fit``.
+
+    A subclass of scikit-learn's ``NotFittedError`` (a ``ValueError`` and an
+    ``AttributeError``).
+    """
 
 
 # --------------------------------------------------------------------------
@@ -91,37 +116,32 @@ class NotFittedError(ValueError, AttributeError):
 
 def _check_X(X: Any, name: str = "X") -> np.ndarray:
     """Return ``X`` as a finite 2-D float array; a 1-D ``X`` gets a reshape hint."""
-    try:
-        ndim = np.ndim(X)
-    except ValueError:  # ragged nested lists: as_float_array reports them
-        ndim = None
-    if not isinstance(X, (str, bytes)) and ndim == 1:
-        raise ValueError(
-            f"{name} must be 2-dimensional with shape (n_samples, n_features), got a 1-D array of "
-            f"shape {np.shape(X)}; for a single feature use {name}.reshape(-1, 1)"
-        )
+    if sparse.issparse(X):
+        raise TypeError(f"{name} is a scipy sparse matrix, but these models need a dense array: "
+                        f"pass {name}.toarray()")
+    if not isinstance(X, (str, bytes)):
+        try:
+            shape = np.asarray(X).shape
+        except (ValueError, TypeError):  # ragged nested lists: as_float_array reports them
+            shape = None
+        if shape is not None and len(shape) == 1:
+            raise ValueError(
+                f"{name} must be 2-dimensional with shape (n_samples, n_features), got a 1-D array of "
+                f"shape {shape}. Reshape your data: for a single feature use {name}.reshape(-1, 1)"
+            )
+        if shape is not None and len(shape) == 2 and shape[0] > 0 and shape[1] == 0:
+            raise ValueError(f"{name} has 0 feature(s) (shape={shape}) while a minimum of 1 is required.")
     return as_float_array(X, name, ndim=2)
 
 
-def _flatten_target(y: Any, n_samples: int, name: str = "y") -> np.ndarray:
-    """Return ``y`` as a 1-D array (a column ``(n, 1)`` is flattened) of length ``n_samples``."""
-    if isinstance(y, (str, bytes)):
-        raise TypeError(f"{name} must be an array, got a string")
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    elif y.ndim != 1:
-        raise ValueError(f"{name} must have shape (n_samples,) or (n_samples, 1), got shape {y.shape}")
-    if y.shape[0] != n_samples:
-        raise ValueError(
-            f"X and {name} have different numbers of samples: X has {n_samples} rows, "
-            f"{name} has {y.shape[0]} entries"
-        )
-    return y
+def _check_y_given(y: Any) -> None:
+    if y is None:
+        raise ValueError("fit requires y to be passed, but the target y is None")
 
 
 def _check_X_y(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     X = _check_X(X)
+    _check_y_given(y)
     y = as_float_array(_flatten_target(y, X.shape[0]), "y", ndim=1)
     return X, y
 
@@ -422,49 +442,6 @@ def hinge_subgradient(w: Any, b: float, X: Any, y: Any, C: float = 1.0) -> tuple
 
 
 # --------------------------------------------------------------------------
-# Scores
-# --------------------------------------------------------------------------
-
-def _n_entries(y: Any, name: str) -> int:
-    shape = np.shape(y)
-    if len(shape) == 0:
-        raise ValueError(f"{name} must be an array of shape (n_samples,), got a single number")
-    return shape[0]
-
-
-def r2_score(y_true: Any, y_pred: Any) -> float:
-    """Coefficient of determination :math:`R^2 = 1 - \\sum (y_i - \\hat y_i)^2 / \\sum (y_i - \\bar y)^2`.
-
-    1 is a perfect fit, 0 is no better than predicting the mean.
-
-    Examples
-    --------
-    >>> r2_score([1.0, 2.0, 3.0], [1.0, 2.0, 4.0])
-    0.5
-    """
-    y_true = as_float_array(_flatten_target(y_true, _n_entries(y_true, "y_true"), "y_true"), "y_true", ndim=1)
-    y_pred = as_float_array(_flatten_target(y_pred, y_true.shape[0], "y_pred"), "y_pred", ndim=1)
-    total = float(np.sum((y_true - y_true.mean()) ** 2))
-    residual = float(np.sum((y_true - y_pred) ** 2))
-    if total == 0.0:
-        return 1.0 if residual == 0.0 else 0.0
-    return 1.0 - residual / total
-
-
-def accuracy_score(y_true: Any, y_pred: Any) -> float:
-    """Fraction of predictions equal to the true labels.
-
-    Examples
-    --------
-    >>> accuracy_score([0, 1, 1, 0], [0, 1, 0, 0])
-    0.75
-    """
-    y_true = _flatten_target(y_true, _n_entries(y_true, "y_true"), "y_true")
-    y_pred = _flatten_target(y_pred, y_true.shape[0], "y_pred")
-    return float(np.mean(y_true == y_pred))
-
-
-# --------------------------------------------------------------------------
 # Shared machinery
 # --------------------------------------------------------------------------
 
@@ -488,19 +465,18 @@ def _warn_if_not_converged(estimator: Any, converged: bool, max_iter: int, detai
         )
 
 
-def _optimize(method: str, fun: Callable, grad: Callable, x0: np.ndarray, **options: Any):
-    """Call a minimiser of :mod:`mlcalc.optim` (imported here, on first use)."""
-    from . import optim
-
-    return getattr(optim, method)(fun, grad, x0, **options)
-
-
 def _loss_curve(result: Any) -> np.ndarray:
     return np.asarray(result.history.fun, dtype=float)
 
 
-class _LinearModel:
-    """Prediction and checks shared by the estimators: ``X @ coef_ + intercept_``."""
+class _LinearModel(BaseEstimator):
+    """Prediction and checks shared by the estimators: ``X @ coef_ + intercept_``.
+
+    ``BaseEstimator`` gives ``get_params``/``set_params`` (read from each
+    ``__init__`` signature), the repr with the parameters, and
+    ``__sklearn_tags__``, which ``sklearn.base.clone`` and the model-selection
+    tools need.
+    """
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "coef_"):
@@ -513,8 +489,8 @@ class _LinearModel:
         X = _check_X(X)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} was fitted with "
-                f"{self.n_features_in_} features"
+                f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input (the number it was fitted with)"
             )
         return X
 
@@ -531,7 +507,7 @@ class _LinearModel:
         return X @ self.coef_ + self.intercept_
 
 
-class _Regressor(_LinearModel):
+class _Regressor(RegressorMixin, _LinearModel):
     def predict(self, X: Any) -> np.ndarray:
         """Predicted targets :math:`\\hat y = X w + b`, shape ``(n_samples,)``."""
         return self._linear(X)
@@ -542,20 +518,33 @@ class _Regressor(_LinearModel):
         return r2_score(y, self.predict(X))
 
 
-class _BinaryClassifier(_LinearModel):
+class _BinaryClassifier(ClassifierMixin, _LinearModel):
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False  # two classes only; more raise a ValueError
+        return tags
+
     def _encode_labels(self, y: Any, n_samples: int) -> np.ndarray:
         """Store the two classes in ``classes_``; return 1.0 for ``classes_[1]`` else 0.0."""
+        _check_y_given(y)
         y = _flatten_target(y, n_samples)
         if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):
             raise ValueError("y must contain only finite values (no NaN or infinity)")
         if y.dtype == object:
-            raise TypeError("y must hold labels of one type (numbers or strings), got dtype object")
+            if not all(isinstance(label, str) for label in y):
+                raise TypeError("y must hold labels of one type (numbers or strings), got dtype object "
+                                "with mixed or other values")
+            y = y.astype(str)
         classes = np.unique(y)
         if classes.size != 2:
             shown = ", ".join(repr(c) for c in classes[:5].tolist())
+            continuous = (" Unknown label type: continuous (y holds non-integer numbers; a classifier "
+                          "needs class labels)." if y.dtype.kind == "f" and np.any(y != np.round(y)) else "")
             raise ValueError(
                 f"{type(self).__name__} is a binary classifier: y must contain exactly two classes, "
-                f"got {classes.size} ({shown}{', ...' if classes.size > 5 else ''})"
+                f"got {classes.size} class{'' if classes.size == 1 else 'es'} "
+                f"({shown}{', ...' if classes.size > 5 else ''}). Only binary classification is supported."
+                + continuous
             )
         self.classes_ = classes
         return (y == classes[1]).astype(float)
@@ -566,7 +555,8 @@ class _BinaryClassifier(_LinearModel):
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted labels: ``classes_[1]`` where the decision function is positive."""
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        positive = self.decision_function(X) > 0  # first, so that an unfitted model raises NotFittedError
+        return self.classes_[positive.astype(int)]
 
     def score(self, X: Any, y: Any) -> float:
         """Accuracy of the predictions on ``(X, y)``."""
@@ -673,7 +663,8 @@ class LinearRegression(_Regressor):
                 coef = np.linalg.solve(gram, Xc.T @ yc)
             except np.linalg.LinAlgError:
                 raise ValueError(
-                    "X^T X is singular (collinear or constant columns); use solver='lstsq'"
+                    f"X^T X is singular (collinear or constant columns, or too few samples: "
+                    f"n_samples={m}); use solver='lstsq'"
                     + (" or a positive alpha" if alpha == 0.0 else "")
                 ) from None
         intercept = y_mean - x_mean @ coef
@@ -701,8 +692,8 @@ class LinearRegression(_Regressor):
 
         if learning_rate == "auto":
             learning_rate = 1.0 / (np.linalg.norm(A, 2) ** 2 / m + alpha / m)
-        result = _optimize("gradient_descent", fun, grad, np.zeros(A.shape[1]),
-                           learning_rate=learning_rate, max_iter=max_iter, tol=tol)
+        result = optim.gradient_descent(fun, grad, np.zeros(A.shape[1]),
+                                        learning_rate=learning_rate, max_iter=max_iter, tol=tol)
         theta = np.asarray(result.x, dtype=float)
         coef, intercept = (theta[1:], theta[0]) if self.fit_intercept else (theta, 0.0)
         self._set_linear(coef, intercept, result.nit, _loss_curve(result), n)
@@ -984,8 +975,8 @@ class LogisticRegression(_BinaryClassifier):
         theta0 = np.zeros(A.shape[1])
         detail = ""
         if solver == "newton":
-            result = _optimize("newton", fun, grad, theta0, hess=hess, max_iter=max_iter,
-                               tol=tol, line_search=True)
+            result = optim.newton(fun, grad, theta0, hess=hess, max_iter=max_iter, tol=tol,
+                                  line_search=True)
             theta, losses, n_iter, converged = result.x, _loss_curve(result), result.nit, result.success
             detail = result.message
         else:
@@ -997,8 +988,8 @@ class LogisticRegression(_BinaryClassifier):
                     fun, grad, theta0, l1=1.0 / (C * m), penalised=penalised,
                     learning_rate=learning_rate, max_iter=max_iter, tol=tol)
             else:
-                result = _optimize("gradient_descent", fun, grad, theta0,
-                                   learning_rate=learning_rate, max_iter=max_iter, tol=tol)
+                result = optim.gradient_descent(fun, grad, theta0, learning_rate=learning_rate,
+                                                max_iter=max_iter, tol=tol)
                 theta, losses, n_iter, converged = (result.x, _loss_curve(result), result.nit,
                                                     result.success)
                 detail = result.message
