@@ -25,6 +25,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 import numpy as np
 
 from mlcalc._validation import as_float_array, check_choice, check_int, check_positive, check_rng
+from mlcalc.metrics import accuracy_score, r2_score
 
 __all__ = [
     "sigmoid", "sigmoid_derivative", "tanh", "tanh_derivative", "relu", "relu_derivative",
@@ -725,9 +726,24 @@ class MLP:
 
     Notes
     -----
-    Unlike a scikit-learn estimator, the network creates its weights in the
-    constructor, so that gradients can be checked before any training;
-    :meth:`fit` continues from the current weights.
+    ``MLP`` is deliberately *not* a scikit-learn estimator (unlike the models
+    of :mod:`mlcalc.models`), because the chapters need to look inside it:
+
+    * it creates its weights in the constructor, from ``rng``, so that a
+      chapter can check the gradients of :meth:`loss_and_gradients` against
+      finite differences, or plot activations, before any training. A
+      scikit-learn estimator only stores its parameters in ``__init__`` and
+      creates its state in ``fit``;
+    * :meth:`fit` continues from the current weights (a second call trains
+      further and extends :attr:`loss_curve_`), where a scikit-learn
+      ``fit`` starts afresh unless ``warm_start=True``;
+    * :meth:`fit` takes the optimizer, ``epochs`` and ``rng`` as arguments, so
+      that one network can be trained by different optimizers in turn.
+
+    So ``sklearn.base.clone``, ``get_params`` and ``GridSearchCV`` do not
+    apply; for those, use :class:`sklearn.neural_network.MLPClassifier` or
+    :class:`~sklearn.neural_network.MLPRegressor`, which the chapters use as
+    the reference.
 
     Examples
     --------
@@ -767,7 +783,6 @@ class MLP:
             variance = 2.0 / n_in if self.init == "he" else 2.0 / (n_in + n_out)
             self.params.append(rng.normal(0.0, np.sqrt(variance), size=(n_in, n_out)))
             self.params.append(np.zeros(n_out))
-        self._cache: tuple[list[np.ndarray], list[np.ndarray]] | None = None
 
     def __repr__(self) -> str:
         return (f"MLP(layer_sizes={list(self.layer_sizes)}, activation={self.activation!r}, "
@@ -798,7 +813,7 @@ class MLP:
         return activations, pre_activations
 
     def forward(self, X: ArrayLike) -> np.ndarray:
-        """The network's output for the rows of ``X``, caching the intermediate arrays.
+        """The network's output for the rows of ``X``.
 
         Parameters
         ----------
@@ -810,8 +825,7 @@ class MLP:
             Class probabilities (softmax), probabilities of class 1 (sigmoid)
             or predicted values (identity).
         """
-        activations, pre_activations = self._forward(self._check_X(X))
-        self._cache = (activations, pre_activations)
+        _, pre_activations = self._forward(self._check_X(X))
         return _OUTPUTS[self.output][0](pre_activations[-1])
 
     # -- backward ----------------------------------------------------------------
@@ -842,7 +856,6 @@ class MLP:
         """
         X = self._check_X(X)
         activations, pre_activations = self._forward(X)
-        self._cache = (activations, pre_activations)
         _, loss_fn, loss_gradient = _OUTPUTS[self.output]
         logits = pre_activations[-1]
         loss = loss_fn(logits, y)
@@ -907,7 +920,8 @@ class MLP:
         r"""Accuracy for classifiers; the coefficient of determination :math:`R^2` for regression.
 
         For regression with several outputs, :math:`R^2` is averaged over the
-        outputs (scikit-learn's ``r2_score`` default).
+        outputs (scikit-learn's ``r2_score`` default). Both scores come from
+        :mod:`mlcalc.metrics`.
         """
         pred = self.predict(X)
         y = as_float_array(y, "y", ndim=(1, 2))
@@ -917,15 +931,12 @@ class MLP:
             truth = y.reshape(pred.shape) if y.size == pred.size else y
             if truth.shape != pred.shape:
                 raise ValueError(f"y must have shape {pred.shape}, got {y.shape}")
-            truth2, pred2 = truth.reshape(len(truth), -1), pred.reshape(len(pred), -1)
-            ss_res = np.sum((truth2 - pred2) ** 2, axis=0)
-            ss_tot = np.sum((truth2 - truth2.mean(axis=0)) ** 2, axis=0)
-            return float(np.mean(1.0 - ss_res / ss_tot))
+            return r2_score(truth, pred)
         if self.output == "softmax":
             labels = _one_hot_targets(y, len(pred), self.layer_sizes[-1]).argmax(axis=1)
         else:
             labels = y.reshape(-1)
-        return float(np.mean(pred == labels))
+        return accuracy_score(labels, pred)
 
     # -- training ----------------------------------------------------------------------
     def fit(self, X: ArrayLike, y: ArrayLike, *, optimizer: Any, epochs: int = 10, batch_size: int = 32,
