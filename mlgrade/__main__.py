@@ -114,13 +114,21 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {student}/{name}: {line}")
             print(f"grades: {args.grades} ({outcome.graded} graded, {outcome.reused} already in the gradebook, "
                   f"{outcome.seconds:.1f} s)")
+            if outcome.pending:
+                print(f"{len(outcome.pending)} written answer(s) await manual grading (their points are not yet "
+                      f"in the scores above); grade them in formgrader (make formgrader), then run make grade "
+                      f"again:")
+                for item in outcome.pending:
+                    print(f"  pending: {item}")
             return 0
         if args.command == "feedback":
             from .feedback import write_all
             from .grade import default_db_url, default_work
-            work = args.work or default_work(args.db_url or default_db_url())
-            written = write_all(work, args.out, args.source)
-            print(f"feedback: {len(written)} report(s) in {args.out}")
+            db_url = args.db_url or default_db_url()
+            work = args.work or default_work(db_url)
+            written, missing = write_all(work, args.out, args.source, db_url)
+            print(f"feedback: {len(written)} report(s) in {args.out}"
+                  + (f"; no report for {len(missing)} assignment(s) not submitted" if missing else ""))
             return 0
         if args.command == "collect":
             from .collect import DEFAULT_PATTERN, collect

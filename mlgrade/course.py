@@ -112,14 +112,33 @@ def leaks(text: str, snippets: list[str]) -> list[str]:
     return found
 
 
+#: Folders and files that never belong to an assignment.
+IGNORE = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
+
+
+def course_settings(c: Config) -> Config:
+    """The settings every nbgrader of this course shares: its id, the release stubs, what is ignored.
+
+    Used by the repository's ``nbgrader_config.py`` (the nbgrader command line,
+    formgrader, ``make release``) and by :func:`nbgrader_config` (every private
+    course folder ``make grade`` creates), so that they can never disagree.
+    """
+    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.ignore = list(IGNORE)
+    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    c.ClearHiddenTests.enforce_metadata = True
+    return c
+
+
 def nbgrader_config(root: Path, db_url: str, *, source: str = "source", release: str = "release") -> Config:
-    """A self-contained nbgrader configuration for a course rooted at ``root``.
+    """A self-contained nbgrader configuration for a private course rooted at ``root``.
 
     Built in code (not read from ``nbgrader_config.py``) so that every private
-    course folder mlgrade creates behaves the same whatever the working directory.
+    course folder mlgrade creates behaves the same whatever the working
+    directory; the settings of the course itself come from :func:`course_settings`.
     """
-    c = Config()
-    c.CourseDirectory.course_id = COURSE_ID
+    c = course_settings(Config())
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.source_directory = source
     c.CourseDirectory.release_directory = release
@@ -127,10 +146,6 @@ def nbgrader_config(root: Path, db_url: str, *, source: str = "source", release:
     c.CourseDirectory.autograded_directory = "autograded"
     c.CourseDirectory.feedback_directory = "feedback"
     c.CourseDirectory.db_url = db_url
-    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
-    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
-    c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
-    c.ClearHiddenTests.enforce_metadata = True
     c.Exchange.root = str(root / "_exchange")
     return c
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.exchange import Exchange
 
-from .course import REPO, nbgrader_config
+from .course import COURSE_ID, REPO, nbgrader_config
 
 #: nbgrader's default exchange folder (``Exchange.root``: ``/usr/local/share/nbgrader/exchange``).
 DEFAULT_EXCHANGE = Path(Exchange.root.default_value)
@@ -117,7 +117,7 @@ def release(assignment: str, *, exchange: Path = DEFAULT_EXCHANGE, release_dir: 
     result = api.release_assignment(assignment)
     if not result["success"]:
         raise RuntimeError(f"nbgrader release_assignment failed:\n{result['error'] or result['log']}")
-    target = exchange / "mlcalc" / "outbound" / assignment
+    target = exchange / COURSE_ID / "outbound" / assignment
     return _warnings(result["log"]) + [f"released {assignment} to {target} "
                                        f"({len(list(target.glob('*.ipynb')))} notebook(s))"]
 
@@ -127,7 +127,7 @@ def collect(assignment: str, out: Path, *, exchange: Path = DEFAULT_EXCHANGE,
     """Collect every student's newest submission of ``assignment`` into ``out``; return report lines."""
     from nbgrader.utils import parse_utc
 
-    inbound = exchange / "mlcalc" / "inbound"
+    inbound = exchange / COURSE_ID / "inbound"
     if not inbound.is_dir():
         raise FileNotFoundError(f"no inbound folder {inbound}: was the course released to the exchange "
                                 f"{exchange} (make exchange-release)?")

@@ -56,27 +56,85 @@ def _outputs_text(cell) -> str:
     return "".join(chunks)[:4000]
 
 
-def render(result: dict, autograded: Path | None, source_nb: Path, scrub) -> str:
-    """The HTML report of one student's assignment."""
+def manual_marks(db_url: str | None, student: str, assignment: str) -> dict[str, dict]:
+    """Manual scores and comments from the gradebook (formgrader's), per ``notebook/grade_id``."""
+    if not db_url or (db_url.startswith("sqlite:///") and not Path(db_url[len("sqlite:///"):]).exists()):
+        return {}  # no gradebook yet: nothing was graded by hand (and none is created here)
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from .course import COURSE_ID
+
+    marks: dict[str, dict] = {}
+    with Gradebook(db_url, COURSE_ID) as gb:
+        try:
+            submission = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return {}
+        for notebook in submission.notebooks:
+            comments = {c.name: c.manual_comment for c in notebook.comments if c.manual_comment}
+            for grade in notebook.grades:
+                marks[f"{notebook.name}/{grade.name}"] = {
+                    "manual_score": grade.manual_score, "needs_manual_grade": bool(grade.needs_manual_grade),
+                    "comment": comments.get(grade.name)}
+    return marks
+
+
+def _manual_section(part, got: dict, mark: dict, esc) -> str:
+    head = f"<section class='manual'><h3>{esc(part.grade_id)} ({part.points:g} points, graded by hand)</h3>"
+    comment = mark.get("comment")
+    note = f"<p class='comment'>Your instructor's comment: {esc(comment)}</p>" if comment else ""
+    if mark.get("manual_score") is not None and not mark.get("needs_manual_grade"):
+        return head + f"<p>Your instructor gave <b>{mark['manual_score']:g}</b> of {part.points:g} points.</p>" \
+            + note + "</section>"
+    if got.get("auto_score") == 0 and not got.get("needs_manual_grade") and mark.get("manual_score") is None:
+        return head + "<p>No answer: the answer cell was left as released (0 points).</p>" + note + "</section>"
+    return head + "<p>Your written answer awaits grading by your instructor.</p>" + note + "</section>"
+
+
+def render(result: dict, notebooks_: list[tuple[Path, Path | None]], scrub, marks: dict | None = None) -> str:
+    """The HTML report of one student's assignment: every notebook of it, part by part.
+
+    ``notebooks_`` pairs each source notebook with the student's autograded copy
+    (None if there is none); ``marks`` are the manual scores and comments
+    (:func:`manual_marks`).
+    """
     esc = lambda text: html.escape(scrub(text))  # noqa: E731
+    marks = marks or {}
     assignment, student = result["assignment"], result["student"]
     graded = result.get("grades", {})
-    order = parts(read_source(source_nb))
     total = sum((g.get("auto_score") or 0) for g in graded.values())
-    maximum = sum(p.points for p in order)
-    body = [f"<h1>{esc(assignment)}: feedback for {esc(student)}</h1>",
-            f"<p class='total'>Auto-graded score: <b>{total:g}</b> of {maximum:g} points "
-            f"(manually graded parts are added by your instructor).</p>"]
+    manual_total = sum(m["manual_score"] for m in marks.values()
+                       if m.get("manual_score") is not None and not m.get("needs_manual_grade"))
+    maximum = sum(p.points for source_nb, _ in notebooks_ for p in parts(read_source(source_nb)))
+    awaiting = [k for k, m in marks.items() if m.get("needs_manual_grade")]
+    summary = f"Score: <b>{total + manual_total:g}</b> of {maximum:g} points"
+    summary += f" ({manual_total:g} of them given by hand)" if manual_total else ""
+    summary += "; written answers still to be graded by your instructor are not counted yet." if awaiting else "."
+    body = [f"<h1>{esc(assignment)}: feedback for {esc(student)}</h1>", f"<p class='total'>{summary}</p>"]
     problems = ([result["error"]] if result.get("error") else []) + list(result.get("notes", []))
+    guard_named = " ".join(problems)
     guard = result.get("guard") or {}
-    for notebook, info in guard.items():
+    for notebook, info in guard.items():  # the worker's notes name most of these already
         for reason in (info or {}).get("tampered") or []:
-            problems.append(f"{notebook}: the grader stopped a test: {reason}")
+            if reason not in guard_named:
+                problems.append(f"{notebook}: the grader stopped a test: {reason}")
         for attempt in (info or {}).get("attempts") or []:
-            if not attempt.startswith("restored "):
+            if not attempt.startswith("restored ") and attempt not in guard_named:
                 problems.append(f"{notebook}: blocked while grading: {attempt}")
     if problems:
         body.append("<h2>Grading notes</h2><ul>" + "".join(f"<li>{esc(p)}</li>" for p in problems) + "</ul>")
+    for source_nb, autograded in notebooks_:
+        if len(notebooks_) > 1:
+            body.append(f"<h2>{esc(source_nb.name)}</h2>")
+        body.extend(_notebook_parts(source_nb, autograded, graded, marks, esc))
+    style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto} .passed h3{color:#1a7f37} "
+             ".failed h3{color:#b42318} pre{background:#f6f8fa;padding:.5em;overflow:auto} .why{font-family:monospace}")
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{esc(assignment)} feedback: {esc(student)}"
+            f"</title><style>{style}</style></head><body>{''.join(body)}</body></html>\n")
+
+
+def _notebook_parts(source_nb: Path, autograded: Path | None, graded: dict, marks: dict, esc) -> list[str]:
+    order = parts(read_source(source_nb))
     nb = None
     if autograded is not None and autograded.exists():
         nb = nbformat.read(str(autograded), as_version=4)
@@ -92,13 +150,13 @@ def render(result: dict, autograded: Path | None, source_nb: Path, scrub) -> str
                 pending = []
             elif cell.cell_type == "code" and meta.get("solution"):
                 pending.append(cell)
-    body.append("<h2>Parts</h2>")
+    body = ["<h2>Parts</h2>"] if nb is not None or order else []
     for part in order:
-        got = graded.get(f"{source_nb.stem}/{part.grade_id}", {})
+        key = f"{source_nb.stem}/{part.grade_id}"
+        got = graded.get(key, {})
         score = got.get("auto_score")
         if not part.auto:
-            body.append(f"<section><h3>{esc(part.grade_id)} ({part.points:g} points, graded by hand)</h3>"
-                        f"<p>Your written answer is graded by your instructor.</p></section>")
+            body.append(_manual_section(part, got, marks.get(key, {}), esc))
             continue
         cell = cells.get(part.grade_id)
         errors = [o for o in (cell.get("outputs", []) if cell else []) if o.get("output_type") == "error"]
@@ -116,28 +174,37 @@ def render(result: dict, autograded: Path | None, source_nb: Path, scrub) -> str
         if not passed and not errors:
             body.append("<p class='why'>not run (the notebook stopped before this part, see the notes)</p>")
         body.append("</section>")
-    style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto} .passed h3{color:#1a7f37} "
-             ".failed h3{color:#b42318} pre{background:#f6f8fa;padding:.5em;overflow:auto} .why{font-family:monospace}")
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{esc(assignment)} feedback: {esc(student)}"
-            f"</title><style>{style}</style></head><body>{''.join(body)}</body></html>\n")
+    return body
 
 
-def write_all(work: Path, out: Path, source: Path) -> list[Path]:
-    """Write ``out/<student>/<assignment>.html`` for every graded result in ``work``."""
+def submitted(result: dict) -> bool:
+    """Whether the student handed anything in for this assignment."""
+    return not any(note.startswith("no submission") for note in result.get("notes") or [])
+
+
+def write_all(work: Path, out: Path, source: Path, db_url: str | None = None) -> tuple[list[Path], list[str]]:
+    """Write ``out/<student>/<assignment>.html`` for every submitted assignment graded in ``work``.
+
+    Returns the reports written and the ``student/assignment`` pairs with no
+    submission (no report: there is nothing to give feedback on).
+    """
     report = work / "report.json"
     if not report.exists():
         raise FileNotFoundError(f"no grading results in {work}: run make grade first")
     scrub = _scrubber(source)
-    written = []
+    written, missing = [], []
     for key, result in sorted(json.loads(report.read_text()).items()):
         student, assignment = key.split("/", 1)
         source_nbs = notebooks(source, assignment)
         if not source_nbs:
             continue
-        source_nb = source_nbs[0]
-        autograded = work / "runs" / assignment / student / "course" / "autograded" / student / assignment / source_nb.name
+        if not submitted(result):
+            missing.append(key)
+            continue
+        folder = work / "runs" / assignment / student / "course" / "autograded" / student / assignment
+        pairs = [(nb, folder / nb.name) for nb in source_nbs]
         target = out / student / f"{assignment}.html"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(render(result, autograded, source_nb, scrub))
+        target.write_text(render(result, pairs, scrub, manual_marks(db_url, student, assignment)))
         written.append(target)
-    return written
+    return written, missing

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from .course import COURSE_ID, GRADING, REPO, CourseError, assignments, generate, notebooks
 from .limits import Limits
+from .paths import default_db_url, default_work, ensure_sqlite_folder  # noqa: F401 (re-exported)
 from .sandbox import SandboxError, check_sandbox
 
 UID_BASE = 200000
@@ -48,14 +49,6 @@ def _sandbox_uid() -> int:
     billion makes that practically impossible; nothing on the system owns them.
     """
     return UID_BASE + secrets.randbelow(2 ** 31 - UID_BASE - 1)
-
-
-def default_db_url() -> str:
-    return os.environ.get("DB_URL") or f"sqlite:///{GRADING / 'gradebook.db'}"
-
-
-def default_work(db_url: str) -> Path:
-    return GRADING / "work" / hashlib.sha256(db_url.encode()).hexdigest()[:12]
 
 
 def _digest_tree(path: Path | None) -> str:
@@ -73,6 +66,7 @@ class Outcome:
     """What a run did: results per (student, assignment), and what was skipped as already graded."""
 
     results: dict[tuple[str, str], dict] = field(default_factory=dict)
+    pending: list[str] = field(default_factory=list)
     reused: int = 0
     graded: int = 0
     seconds: float = 0.0
@@ -95,8 +89,13 @@ class Ledger:
         os.replace(tmp, self.path)
 
 
-def merge(db_url: str, result: dict) -> None:
-    """Write one worker's scores into the course gradebook (keeping manual scores)."""
+def merge(db_url: str, result: dict, answers: "AnswerDigests | None" = None) -> None:
+    """Write one worker's scores into the course gradebook, keeping manual scores.
+
+    A manually graded answer that already has a manual score and changed since
+    (a resubmission) keeps that score but is flagged ``needs_manual_grade``
+    again, so formgrader lists it and the export counts it as pending.
+    """
     from nbgrader.api import Gradebook
 
     assignment, student = result["assignment"], result["student"]
@@ -111,15 +110,76 @@ def merge(db_url: str, result: dict) -> None:
             penalty = (result.get("late_penalty") or {}).get(notebook.name)
             notebook.late_submission_penalty = penalty
             for grade in notebook.grades:
-                got = grades.get(f"{notebook.name}/{grade.name}")
+                key = f"{notebook.name}/{grade.name}"
+                got = grades.get(key)
                 if got is not None:
                     grade.auto_score = got["auto_score"]
                     if grade.manual_score is None:
                         grade.needs_manual_grade = got["needs_manual_grade"]
+                    elif answers is not None and answers.changed(student, assignment, key, result):
+                        grade.needs_manual_grade = True
+                        result.setdefault("notes", []).append(
+                            f"{key}: the written answer changed since it was graded by hand; "
+                            f"flagged for grading again (the old manual score is kept until then)")
                 elif grade.cell_type == "code":
                     grade.auto_score = 0.0  # the worker failed: nothing earned
                     grade.needs_manual_grade = False
         gb.db.commit()
+    if answers is not None:
+        answers.record(student, assignment, result)
+
+
+class AnswerDigests:
+    """Digests of the manually graded answers last merged (``answers.json`` in the work folder)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+
+    def changed(self, student: str, assignment: str, key: str, result: dict) -> bool:
+        old = self.data.get(f"{student}/{assignment}/{key}")
+        new = (result.get("answers") or {}).get(key)
+        return old is not None and new is not None and old != new
+
+    def record(self, student: str, assignment: str, result: dict) -> None:
+        for key, digest in (result.get("answers") or {}).items():
+            self.data[f"{student}/{assignment}/{key}"] = digest
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True))
+        os.replace(tmp, self.path)
+
+
+def pending_manual(db_url: str, students: list[str], names: list[str]) -> list[str]:
+    """``student/assignment/notebook/part`` of every answer that awaits grading by hand."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    pending = []
+    with Gradebook(db_url, COURSE_ID) as gb:
+        for student in students:
+            for name in names:
+                try:
+                    submission = gb.find_submission(name, student)
+                except MissingEntry:
+                    continue
+                for notebook in submission.notebooks:
+                    pending += [f"{student}/{name}/{notebook.name}/{grade.name}"
+                                for grade in notebook.grades if grade.needs_manual_grade]
+    return sorted(pending)
+
+
+def publish_autograded(run_dir: Path, work: Path, student: str, assignment: str) -> None:
+    """Copy a run's autograded notebooks to ``<work>/autograded/<student>/<assignment>/``, where
+    nbgrader's formgrader (``make formgrader``) shows them for manual grading."""
+    import shutil
+
+    graded = run_dir / "course" / "autograded" / student / assignment
+    target = work / "autograded" / student / assignment
+    if target.exists():
+        shutil.rmtree(target)
+    if graded.is_dir():
+        shutil.copytree(graded, target)
+        for path in target.rglob("*"):
+            path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def export(db_url: str, grades_csv: Path, students: list[str], names: list[str]) -> None:
@@ -233,6 +293,7 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
         raise CourseError(f"no assignment (a folder with a notebook) in {source_dir}")
     work = work or default_work(db_url)
     work.mkdir(parents=True, exist_ok=True)
+    ensure_sqlite_folder(db_url)
     if not unsafe_no_sandbox and not scheduler:
         try:
             check_sandbox(work / "sandbox-check")
@@ -243,6 +304,7 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
     digests = _prepare(source_dir, names, work, db_url)
     students = sorted(p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     ledger = Ledger(work / "ledger.json")
+    answers = AnswerDigests(work / "answers.json")
     lock = threading.Lock()
     outcome = Outcome()
     tasks = []
@@ -321,7 +383,8 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
         if failures:
             return
         with lock:
-            merge(db_url, result)
+            merge(db_url, result, answers)
+            publish_autograded(Path(spec["work"]), work, spec["student"], name)
             if not result.get("retry"):  # a lost Dask worker: graded again by the next run
                 ledger.record(key, digest)
             outcome.results[(spec["student"], spec["assignment"])] = result
@@ -347,6 +410,7 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
               "install mlcalc from this repository: rm -rf .venv && make venv), and that the reference "
               "solution passes its own tests.")
     export(db_url, grades_csv, students, names)
+    outcome.pending = pending_manual(db_url, students, names)
     (work / "report.json").write_text(json.dumps(
         {f"{s}/{a}": r for (s, a), r in sorted(outcome.results.items())}, indent=1))
     outcome.seconds = time.monotonic() - start

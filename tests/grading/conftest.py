@@ -161,7 +161,8 @@ class Run:
         self.feedback = root / "feedback"
         self.feedback_proc = subprocess.run(
             ["make", "--no-print-directory", "feedback", f"SOURCE={source}", f"WORK={root / 'work'}",
-             f"FEEDBACK={self.feedback}"], cwd=REPO, capture_output=True, text=True)
+             f"DB_URL=sqlite:///{root / 'gradebook.db'}", f"FEEDBACK={self.feedback}"],
+            cwd=REPO, capture_output=True, text=True)
 
     def scores(self, student: str) -> dict[str, float | None]:
         return part_scores(self.root, student, self.name)

@@ -72,7 +72,8 @@ def test_feedback_reports_leak_no_hidden_test(graded):
     run = graded
     assert run.feedback_proc.returncode == 0, run.feedback_proc.stderr
     files = sorted(run.feedback.rglob("*.html"))
-    assert len(files) == len(run.cases) + 1  # and the student with no submission
+    assert len(files) == len(run.cases)  # none for the student who submitted nothing
+    assert "no report for 1 assignment(s) not submitted" in run.feedback_proc.stdout
     snippets = [s for param in ASSIGNMENTS for s in
                 hidden_snippets(read_source(source_notebook(*param.values[0])), solutions=False)]
     assert snippets
