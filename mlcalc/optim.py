@@ -33,10 +33,12 @@ learning'.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
+import scipy.optimize
 
 from mlcalc._validation import as_float_array, check_callable, check_int, check_positive, check_real
 
@@ -112,11 +114,11 @@ class History:
         return f"History({len(self)} records of x in dimension {dim}; fields x, fun, grad_norm, iteration)"
 
 
-class OptimizeResult(dict):
-    """The outcome of a minimization, with attribute access like scipy's.
+class OptimizeResult(scipy.optimize.OptimizeResult):
+    """The outcome of a minimization: scipy's ``OptimizeResult`` with a ``history``.
 
-    A ``dict`` whose keys can also be read as attributes (``res.x`` is
-    ``res["x"]``).
+    A ``dict`` whose keys can also be read and written as attributes
+    (``res.x`` is ``res["x"]``), exactly as scipy's, of which it is a subclass.
 
     Attributes
     ----------
@@ -150,32 +152,10 @@ class OptimizeResult(dict):
     0.5
     >>> res["success"]
     True
+    >>> import scipy.optimize
+    >>> isinstance(res, scipy.optimize.OptimizeResult)
+    True
     """
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError as exc:
-            raise AttributeError(name) from exc
-
-    __setattr__ = dict.__setitem__  # type: ignore[assignment]
-    __delattr__ = dict.__delitem__  # type: ignore[assignment]
-
-    def __dir__(self) -> list[str]:
-        return list(self.keys())
-
-    def __repr__(self) -> str:
-        if not self:
-            return f"{type(self).__name__}()"
-        width = max(len(key) for key in self)
-        lines = []
-        for key, value in self.items():
-            if isinstance(value, np.ndarray):
-                text = np.array2string(value, threshold=8, edgeitems=3, prefix=" " * (width + 2))
-            else:
-                text = repr(value)
-            lines.append(f"{key.rjust(width)}: {text}")
-        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -263,6 +243,37 @@ def _square(value: Any, size: int, name: str) -> np.ndarray:
     return arr.reshape(size, size)
 
 
+class _Counted:
+    """A user's function (loss, gradient, Hessian) with its number of calls.
+
+    Every call passes a copy of ``x`` (a user's function may modify its
+    argument) and checks what comes back with ``check(value, name)``; the
+    minimizers report ``calls`` as ``nfev``, ``njev`` and ``nhev``.
+    """
+
+    def __init__(self, function: Callable, name: str, check: Callable[[Any, str], Any]) -> None:
+        self.function, self.name, self.check = function, name, check
+        self.calls = 0
+
+    def __call__(self, x: Any, *args: Any) -> Any:
+        self.calls += 1
+        return self.check(self.function(x.copy() if isinstance(x, np.ndarray) else x, *args), self.name)
+
+
+def _counted(fun: Callable, grad: Callable, size: int, hess: Callable | None = None):
+    """``fun``, ``grad`` (and ``hess``) of a problem in dimension ``size``, counted and checked."""
+    counted = [_Counted(fun, "fun", _scalar),
+               _Counted(grad, "grad", lambda value, name: _vector(value, size, name))]
+    if hess is not None:
+        counted.append(_Counted(hess, "hess", lambda value, name: _square(value, size, name)))
+    return counted
+
+
+def _max_iter_message(max_iter: int, value: float, tol: float, quantity: str = "the gradient norm") -> str:
+    """The message of a run that used up ``max_iter`` iterations with ``quantity`` still above ``tol``."""
+    return f"Stopped after max_iter = {max_iter} iterations; {quantity} {value:.3g} is still above tol = {tol:g}."
+
+
 def _finite(f: float, g: np.ndarray) -> bool:
     return bool(np.isfinite(f) and np.all(np.isfinite(g)))
 
@@ -320,11 +331,11 @@ def _not_finite_at_x0(f: float) -> str:
 
 
 
-def _start(fun: Callable, grad: Callable, x: np.ndarray, tol: float, rec: "_Recorder",
+def _start(fun: _Counted, grad: _Counted, x: np.ndarray, tol: float, rec: "_Recorder",
            *args: Any) -> tuple[float, np.ndarray, int, str]:
     """Evaluate the loss and gradient at x0, record them, and say whether the run is already over."""
-    f = _scalar(fun(x.copy(), *args), "fun")
-    g = _vector(grad(x.copy(), *args), x.size, "grad")
+    f = fun(x, *args)
+    g = grad(x, *args)
     rec.record(x, f, g, 0)
     if not _finite(f, g):
         return f, g, DIVERGED, _not_finite_at_x0(f)
@@ -697,31 +708,28 @@ def _run(fun: Callable, grad: Callable, x0: Any, optimizer: Optimizer, *, max_it
     tol = check_positive(tol, "tol", allow_zero=True)
     _check_callback(callback)
     rate = optimizer.learning_rate
+    fun, grad = _counted(fun, grad, x.size)
     rec = _Recorder()
     # Overflow is how divergence shows up; it is reported through status 2, not as a warning.
     with np.errstate(over="ignore", invalid="ignore"):
         f, g, status, message = _start(fun, grad, x, tol, rec)
-        nfev = njev = 1
         nit = 0
         if status == MAX_ITER:
             for nit in range(1, max_iter + 1):
                 optimizer.step([x], [g])
-                f = _scalar(fun(x.copy()), "fun")
-                g = _vector(grad(x.copy()), x.size, "grad")
-                nfev += 1
-                njev += 1
+                f = fun(x)
+                g = grad(x)
                 rec.record(x, f, g, nit)
                 stop = _stop_check(callback, x, f, g, nit, tol, rate)
                 if stop:
                     status, message = stop
                     break
             if status == MAX_ITER:
-                message = (f"Stopped after max_iter = {max_iter} iterations; the gradient norm "
-                           f"{_inf_norm(g):.3g} is still above tol = {tol:g}.")
+                message = _max_iter_message(max_iter, _inf_norm(g), tol)
                 if f > rec.fun[0]:
                     message += (f" The loss grew from {rec.fun[0]:.3g} to {f:.3g}: the learning rate "
                                 f"{rate:g} is likely too large.")
-    return rec.result(x, f, g, nit=nit, status=status, message=message, nfev=nfev, njev=njev)
+    return rec.result(x, f, g, nit=nit, status=status, message=message, nfev=fun.calls, njev=grad.calls)
 
 
 _FIRST_ORDER_PARAMETERS = """
@@ -969,7 +977,7 @@ del _function
 def sgd(fun: Callable[..., float], grad: Callable[..., np.ndarray], x0: Any, data: Any, *,
         learning_rate: float = 0.01, batch_size: int = 32, epochs: int = 10,
         rng: np.random.Generator, shuffle: bool = True, callback: Callable | None = None,
-        optimizer: Optimizer | None = None) -> OptimizeResult:
+        optimizer: Optimizer | None = None, tol: float | None = None) -> OptimizeResult:
     r"""Minimize an average loss over a data set by mini-batch stochastic gradient descent.
 
     The loss is an average over :math:`n` examples,
@@ -1020,6 +1028,10 @@ def sgd(fun: Callable[..., float], grad: Callable[..., np.ndarray], x0: Any, dat
         An :class:`SGD`, :class:`Momentum`, :class:`AdaGrad`, :class:`RMSProp`
         or :class:`Adam` instance; it is :meth:`~Optimizer.reset` first.
         By default ``SGD(learning_rate)``.
+    tol : float, optional
+        Stop with success at the end of the first epoch where the infinity
+        norm of the full-data gradient is at most ``tol`` (checked at ``x0``
+        too). By default there is no convergence test and every epoch runs.
 
     Returns
     -------
@@ -1028,10 +1040,11 @@ def sgd(fun: Callable[..., float], grad: Callable[..., np.ndarray], x0: Any, dat
         calls of ``fun`` and ``grad`` (batch and full-data), ``epochs`` the
         completed epochs. The ``history`` has one record per epoch (plus
         ``x0``): the full-data loss and gradient norm, with
-        ``history.iteration`` the update count at each record. SGD has no
-        convergence test, so running all epochs is its normal end: status 1,
-        ``success=True``. A non-finite loss or gradient stops the run (status
-        2, ``success=False``), as does the callback (status 3).
+        ``history.iteration`` the update count at each record. As for every
+        minimizer here, ``success`` means converged (status 0), which needs
+        ``tol``; without it, running all epochs is the normal end: status 1,
+        ``success=False``. A non-finite loss or gradient stops the run (status
+        2), as does the callback (status 3).
 
     Examples
     --------
@@ -1042,10 +1055,14 @@ def sgd(fun: Callable[..., float], grad: Callable[..., np.ndarray], x0: Any, dat
     >>> loss = lambda w, X, y: float(np.mean((X @ w - y) ** 2))
     >>> grad = lambda w, X, y: 2 * X.T @ (X @ w - y) / len(y)
     >>> res = sgd(loss, grad, np.zeros(2), (X, y), learning_rate=0.1, batch_size=20, epochs=20, rng=rng)
-    >>> res.success, res.nit, res.history.fun.shape
-    (True, 200, (21,))
+    >>> res.status, res.success, res.nit, res.history.fun.shape   # all epochs run: no tol
+    (1, False, 200, (21,))
     >>> np.round(res.x, 4)
     array([ 2., -1.])
+    >>> early = sgd(loss, grad, np.zeros(2), (X, y), learning_rate=0.1, batch_size=20, epochs=20,
+    ...             rng=np.random.default_rng(0), tol=1e-3)
+    >>> early.success, early.epochs < 20
+    (True, True)
 
     See the chapter 'Calculus in deep learning'.
     """
@@ -1073,6 +1090,8 @@ def sgd(fun: Callable[..., float], grad: Callable[..., np.ndarray], x0: Any, dat
     if not isinstance(shuffle, (bool, np.bool_)):
         raise TypeError(f"shuffle must be True or False, got {type(shuffle).__name__}")
     _check_callback(callback)
+    if tol is not None:
+        tol = check_positive(tol, "tol", allow_zero=True)
     if optimizer is None:
         optimizer = SGD(learning_rate)
     elif not isinstance(optimizer, Optimizer):
@@ -1080,23 +1099,18 @@ def sgd(fun: Callable[..., float], grad: Callable[..., np.ndarray], x0: Any, dat
     else:
         optimizer.reset()
     rate = optimizer.learning_rate
+    fun, grad = _counted(fun, grad, x.size)
     rec = _Recorder()
     with np.errstate(over="ignore", invalid="ignore"):
-        f = _scalar(fun(x.copy(), *data), "fun")
-        g = _vector(grad(x.copy(), *data), x.size, "grad")
-        nfev = njev = 1
+        # without tol, no gradient norm is small enough to stop
+        f, g, status, message = _start(fun, grad, x, -np.inf if tol is None else tol, rec, *data)
         nit = 0
         epoch = 0
-        rec.record(x, f, g, 0)
-        status, message = MAX_ITER, ""
-        if not _finite(f, g):
-            status, message = DIVERGED, _not_finite_at_x0(f)
         while status == MAX_ITER and epoch < epochs:
             order = rng.permutation(n_examples) if shuffle else np.arange(n_examples)
             for start in range(0, n_examples, batch_size):
                 rows = order[start:start + batch_size]
-                g_batch = _vector(grad(x.copy(), *(a[rows] for a in data)), x.size, "grad")
-                njev += 1
+                g_batch = grad(x, *(a[rows] for a in data))
                 if not np.all(np.isfinite(g_batch)):
                     status = DIVERGED
                     message = (f"Diverged in epoch {epoch + 1} at update {nit + 1}: the mini-batch gradient "
@@ -1107,10 +1121,8 @@ def sgd(fun: Callable[..., float], grad: Callable[..., np.ndarray], x0: Any, dat
             if status != DIVERGED:
                 epoch += 1
             # The full-data loss and gradient at the current x, for the history and the result.
-            f = _scalar(fun(x.copy(), *data), "fun")
-            g = _vector(grad(x.copy(), *data), x.size, "grad")
-            nfev += 1
-            njev += 1
+            f = fun(x, *data)
+            g = grad(x, *data)
             rec.record(x, f, g, nit)
             if status == DIVERGED:
                 break
@@ -1123,10 +1135,13 @@ def sgd(fun: Callable[..., float], grad: Callable[..., np.ndarray], x0: Any, dat
             if _call_callback(callback, x, f, g, nit, epoch=epoch):
                 status, message = CALLBACK_STOP, f"Stopped by the callback (it raised StopIteration) after epoch {epoch}."
                 break
+            if tol is not None and _inf_norm(g) <= tol:
+                status = CONVERGED
+                message = (f"Converged: the full-data gradient norm is at most tol = {tol:g} after epoch "
+                           f"{epoch} ({nit} updates).")
         if status == MAX_ITER:
             message = f"Completed {epochs} epochs ({nit} updates); full-data loss {f:.6g}."
-    result = rec.result(x, f, g, nit=nit, status=status, message=message, nfev=nfev, njev=njev)
-    result["success"] = status == MAX_ITER
+    result = rec.result(x, f, g, nit=nit, status=status, message=message, nfev=fun.calls, njev=grad.calls)
     result["epochs"] = epoch
     return result
 
@@ -1232,34 +1247,32 @@ def newton(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
     x = _as_x0(x0)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     tol = check_positive(tol, "tol", allow_zero=True)
+    # The parameter keeps the name chapters pass (newton(..., line_search=True)); below it is read
+    # once into use_line_search, and the search itself is _line_search, which line_search() runs.
     if not isinstance(line_search, (bool, np.bool_)):
         raise TypeError(f"line_search must be True or False, got {type(line_search).__name__}")
+    use_line_search = bool(line_search)
     _check_callback(callback)
-    n = x.size
+    fun, grad, hess = _counted(fun, grad, x.size, hess)
     rec = _Recorder()
     with np.errstate(over="ignore", invalid="ignore"):
         f, g, status, message = _start(fun, grad, x, tol, rec)
-        nfev = njev = 1
-        nhev = 0
         nit = 0
         while status == MAX_ITER and nit < max_iter:
-            H = _square(hess(x.copy()), n, "hess")
-            nhev += 1
+            H = hess(x)
             singular = _singular(H)
-            if singular and not line_search:
+            if singular and not use_line_search:
                 status = SINGULAR
                 message = (f"The Hessian is singular at iteration {nit} (x = {x}); the Newton step "
                            f"H^-1 grad is undefined. Try another x0, or line_search=True (which then steps "
                            f"along -grad).")
                 break
             direction = -g if singular else np.linalg.solve(H, -g)
-            if line_search:
+            if use_line_search:
                 if singular or not (_is_positive_definite(H) and g @ direction < 0):
                     direction = -g
                 ls = _line_search(fun, grad, x, direction, f, g, c1=1e-4, c2=0.9, max_iter=30,
                                   initial_step=1.0)
-                nfev += ls.nfev
-                njev += ls.njev
                 if not ls.success:
                     status = LINE_SEARCH_FAILED
                     message = f"The line search failed at iteration {nit + 1}: {ls.message}"
@@ -1268,10 +1281,8 @@ def newton(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
                 f, g = ls.fun, ls.jac
             else:
                 x = x + direction
-                f = _scalar(fun(x.copy()), "fun")
-                g = _vector(grad(x.copy()), n, "grad")
-                nfev += 1
-                njev += 1
+                f = fun(x)
+                g = grad(x)
             nit += 1
             rec.record(x, f, g, nit)
             stop = _stop_check(callback, x, f, g, nit, tol)
@@ -1279,16 +1290,14 @@ def newton(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.n
                 status, message = stop
                 break
         if status == MAX_ITER:
-            message = (f"Stopped after max_iter = {max_iter} iterations; the gradient norm "
-                       f"{_inf_norm(g):.3g} is still above tol = {tol:g}.")
+            message = _max_iter_message(max_iter, _inf_norm(g), tol)
         if status == CONVERGED:
             # Newton's method finds stationary points; say so when this one is not a minimum.
-            H = _square(hess(x.copy()), n, "hess")
-            nhev += 1
-            if not _is_positive_definite(H):
+            if not _is_positive_definite(hess(x)):
                 message += (" The Hessian there is not positive definite: this stationary point may be a "
                             "saddle point or a maximum, not a minimum.")
-    return rec.result(x, f, g, nit=nit, status=status, message=message, nfev=nfev, njev=njev, nhev=nhev)
+    return rec.result(x, f, g, nit=nit, status=status, message=message, nfev=fun.calls, njev=grad.calls,
+                      nhev=hess.calls)
 
 
 def newton_root(f: Callable[[float], float], fprime: Callable[[float], float], x0: float, *,
@@ -1341,11 +1350,11 @@ def newton_root(f: Callable[[float], float], fprime: Callable[[float], float], x
     x = check_real(x0, "x0")
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     tol = check_positive(tol, "tol", allow_zero=True)
+    f, fprime = _Counted(f, "f", _scalar), _Counted(fprime, "fprime", _scalar)
     rec = _Recorder()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        fx = _scalar(f(x), "f")
-        dfx = _scalar(fprime(x), "fprime")
-        nfev = njev = 1
+        fx = f(x)
+        dfx = fprime(x)
         nit = 0
         rec.record(np.array([x]), fx, np.array([dfx]), 0)
         status, message = MAX_ITER, ""
@@ -1360,10 +1369,8 @@ def newton_root(f: Callable[[float], float], fprime: Callable[[float], float], x
                 break
             step = fx / dfx
             x = x - step
-            fx = _scalar(f(x), "f")
-            dfx = _scalar(fprime(x), "fprime")
-            nfev += 1
-            njev += 1
+            fx = f(x)
+            dfx = fprime(x)
             nit += 1
             rec.record(np.array([x]), fx, np.array([dfx]), nit)
             if not _finite(fx, np.array([dfx])) or not np.isfinite(x):
@@ -1371,9 +1378,9 @@ def newton_root(f: Callable[[float], float], fprime: Callable[[float], float], x
             elif abs(fx) <= tol or abs(step) <= tol * max(1.0, abs(x)):
                 status, message = CONVERGED, f"Converged after {nit} iterations (|f(x)| = {abs(fx):.3g})."
         if status == MAX_ITER:
-            message = f"Stopped after max_iter = {max_iter} iterations; |f(x)| = {abs(fx):.3g} > tol = {tol:g}."
+            message = _max_iter_message(max_iter, abs(fx), tol, quantity="|f(x)| =")
     return rec.result(np.array([x]), fx, np.array([dfx]), nit=nit, status=status, message=message,
-                      nfev=nfev, njev=njev)
+                      nfev=f.calls, njev=fprime.calls)
 
 
 # ---------------------------------------------------------------------------
@@ -1406,26 +1413,27 @@ def _quadratic_minimizer(a: float, fa: float, da: float, b: float, fb: float) ->
     return float(a - da / (2.0 * curvature))
 
 
-def _line_search(fun: Callable, grad: Callable, x: np.ndarray, direction: np.ndarray, f0: float,
+def _line_search(fun: _Counted, grad: _Counted, x: np.ndarray, direction: np.ndarray, f0: float,
                  g0: np.ndarray, *, c1: float, c2: float, max_iter: int,
                  initial_step: float) -> LineSearchResult:
     """Nocedal & Wright Algorithms 3.5 (bracketing) and 3.6 (zoom), with cubic interpolation.
 
     ``max_iter`` bounds the number of trial steps; each trial evaluates the
-    loss and the gradient once.
+    loss and the gradient once (the counted ``fun`` and ``grad`` keep the tally).
     """
-    n = x.size
     slope0 = float(g0 @ direction)
     if not slope0 < 0:
         raise ValueError(f"direction is not a descent direction: grad(x) . direction = {slope0:.3g} >= 0; "
                          f"a line search needs a direction along which the loss decreases")
-    counts = {"nfev": 0}
+    calls_before = fun.calls
+
+    def n_trials() -> int:
+        return fun.calls - calls_before
 
     def trial(alpha: float) -> tuple[float, np.ndarray, float]:
         point = x + alpha * direction
-        fa = _scalar(fun(point), "fun")
-        ga = _vector(grad(point), n, "grad")
-        counts["nfev"] += 1
+        fa = fun(point)
+        ga = grad(point)
         return fa, ga, float(ga @ direction)
 
     def armijo_fails(alpha: float, fa: float) -> bool:
@@ -1443,13 +1451,13 @@ def _line_search(fun: Callable, grad: Callable, x: np.ndarray, direction: np.nda
         return bool(np.isfinite(fa) and abs(fa - f0) <= rounding_band and curvature_holds(da))
 
     def done(alpha: float, fa: float, ga: np.ndarray, success: bool, message: str) -> LineSearchResult:
-        return LineSearchResult(step=float(alpha), fun=float(fa), jac=ga, nfev=counts["nfev"],
-                                njev=counts["nfev"], success=success, message=message)
+        return LineSearchResult(step=float(alpha), fun=float(fa), jac=ga, nfev=n_trials(),
+                                njev=n_trials(), success=success, message=message)
 
     def zoom(lo: tuple, hi: tuple) -> LineSearchResult:
         # lo = (alpha, f, slope, grad): the best point satisfying sufficient decrease so far;
         # hi = (alpha, f, slope): the other end of an interval that contains strong-Wolfe points.
-        while counts["nfev"] < max_iter:
+        while n_trials() < max_iter:
             a_lo, f_lo, d_lo, g_lo = lo
             a_hi, f_hi, d_hi = hi
             width = abs(a_hi - a_lo)
@@ -1480,9 +1488,9 @@ def _line_search(fun: Callable, grad: Callable, x: np.ndarray, direction: np.nda
 
     previous = (0.0, f0, slope0, g0)
     alpha = initial_step
-    while counts["nfev"] < max_iter:
+    while n_trials() < max_iter:
         fa, ga, da = trial(alpha)
-        if armijo_fails(alpha, fa) or (counts["nfev"] > 1 and fa >= previous[1]):
+        if armijo_fails(alpha, fa) or (n_trials() > 1 and fa >= previous[1]):
             if approximately_wolfe(fa, da):
                 return done(alpha, fa, ga, True, "the approximate Wolfe conditions hold (the loss is flat "
                             "to rounding level)")
@@ -1573,15 +1581,16 @@ def line_search(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray],
         raise ValueError(f"c1 and c2 must satisfy 0 < c1 < c2 < 1, got c1={c1}, c2={c2}")
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     initial_step = check_positive(initial_step, "initial_step")
+    fun, grad = _counted(fun, grad, x.size)
     with np.errstate(over="ignore", invalid="ignore"):
-        f0 = _scalar(fun(x.copy()), "fun")
-        g0 = _vector(grad(x.copy()), x.size, "grad")
+        f0 = fun(x)
+        g0 = grad(x)
         if not _finite(f0, g0):
             raise ValueError(f"the loss or gradient at x is not finite (loss = {f0})")
         result = _line_search(fun, grad, x, direction, f0, g0, c1=c1, c2=c2, max_iter=max_iter,
                               initial_step=initial_step)
-    return LineSearchResult(step=result.step, fun=result.fun, jac=result.jac, nfev=result.nfev + 1,
-                            njev=result.njev + 1, success=result.success, message=result.message)
+    # the counts include the evaluation at x
+    return dataclasses.replace(result, nfev=fun.calls, njev=grad.calls)
 
 
 def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray], x0: Any, *,
@@ -1683,10 +1692,10 @@ def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
         H, scale_first_update = H.copy(), False
     user_start = not initial_scaling
     f_previous = None
+    fun, grad = _counted(fun, grad, n)
     rec = _Recorder()
     with np.errstate(over="ignore", invalid="ignore"):
         f, g, status, message = _start(fun, grad, x, tol, rec)
-        nfev = njev = 1
         nit = 0
         while status == MAX_ITER and nit < max_iter:
             direction = -H @ g
@@ -1706,8 +1715,6 @@ def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
                 initial_step = 1.0
             ls = _line_search(fun, grad, x, direction, f, g, c1=1e-4, c2=0.9, max_iter=30,
                               initial_step=initial_step)
-            nfev += ls.nfev
-            njev += ls.njev
             if not ls.success:
                 status = LINE_SEARCH_FAILED
                 message = (f"The line search failed at iteration {nit + 1}: {ls.message}. The gradient norm "
@@ -1733,8 +1740,7 @@ def bfgs(fun: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.nda
                 Hy = H @ y
                 H = H + (rho * rho * (ys + float(y @ Hy))) * np.outer(s, s) - rho * (np.outer(Hy, s) + np.outer(s, Hy))
         if status == MAX_ITER:
-            message = (f"Stopped after max_iter = {max_iter} iterations; the gradient norm "
-                       f"{_inf_norm(g):.3g} is still above tol = {tol:g}.")
-    result = rec.result(x, f, g, nit=nit, status=status, message=message, nfev=nfev, njev=njev)
+            message = _max_iter_message(max_iter, _inf_norm(g), tol)
+    result = rec.result(x, f, g, nit=nit, status=status, message=message, nfev=fun.calls, njev=grad.calls)
     result["hess_inv"] = H
     return result
