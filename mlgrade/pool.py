@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import secrets
 import select
 import signal
 import subprocess
@@ -71,9 +72,14 @@ class _Process:
         self.kill()
 
     def grade(self, spec_path: Path, timeout: float) -> str:
-        """Send one task; return ``"done"``, ``"timeout"`` or ``"died"``."""
+        """Send one task; return ``"done"``, ``"timeout"`` or ``"died"``.
+
+        The answer must carry the task's random nonce: a line written by anything
+        else on that pipe can never be taken for the end of a task.
+        """
+        nonce = secrets.token_hex(16)
         try:
-            self.proc.stdin.write(f"{spec_path}\n".encode())
+            self.proc.stdin.write(f"{nonce} {spec_path}\n".encode())
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             return "died"
@@ -87,7 +93,7 @@ class _Process:
                 line = self.proc.stdout.readline()
                 if not line:
                     return "died"
-                if line.strip() == b"done":
+                if line.strip() == f"done {nonce}".encode():
                     self.tasks += 1
                     return "done"
 
@@ -158,7 +164,7 @@ def _die_with_parent() -> None:
 
 
 def serve() -> int:
-    """The child's loop: one spec path per input line, one ``done`` line per graded submission.
+    """The child's loop: ``<nonce> <spec path>`` per input line, ``done <nonce>`` per graded submission.
 
     The task's own output (nbgrader's log, kernel messages) goes to
     ``<work>/worker.log``; the answer line goes to the original standard output.
@@ -170,9 +176,10 @@ def serve() -> int:
     answer = os.fdopen(os.dup(1), "wb", buffering=0)
     saved_out, saved_err = os.dup(1), os.dup(2)
     for line in sys.stdin:
-        spec_path = Path(line.strip())
         if not line.strip():
             continue
+        nonce, _, path = line.strip().partition(" ")
+        spec_path = Path(path)
         spec = json.loads(spec_path.read_text())
         sys.stdout.flush()
         sys.stderr.flush()
@@ -187,5 +194,5 @@ def serve() -> int:
             sys.stderr.flush()
             os.dup2(saved_out, 1)
             os.dup2(saved_err, 2)
-        answer.write(b"done\n")
+        answer.write(f"done {nonce}\n".encode())
     return 0
