@@ -15,7 +15,7 @@ VENDOR_STAMP := _vendor/.installed
 PORT ?= 8000
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help venv vendor book serve lab release grade grade-worker exchange-release exchange-collect feedback collect test-deps test test-fast bench bench-grade clean
+.PHONY: help venv vendor book serve lab formgrader release grade grade-worker exchange-release exchange-collect feedback collect test-deps test test-fast bench bench-grade clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -53,10 +53,14 @@ serve: ## Serve the built book on http://localhost:$(PORT)
 	@echo "Serving the book at http://localhost:$(PORT)/ (Ctrl-C to stop)"
 	@cd _build/html && $(PYTHON) -m http.server $(PORT) --bind 127.0.0.1
 
-lab: $(STAMP) ## Open JupyterLab on the chapters (widgets enabled; chapters open as notebooks)
-	@mkdir -p $(VENV)/share/jupyter/lab/settings
-	@cp tools/lab/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
-	@$(BIN)/jupyter lab --ServerApp.root_dir=. $(if $(filter 0,$(shell id -u)),--allow-root) book/
+# LAB_OPTS: extra jupyter lab options (tests/lab: --no-browser --port=N --IdentityProvider.token=T).
+lab: $(STAMP) ## Open JupyterLab at the repository root: chapter 1 first, your copies of the assignments in my-exercises/ (ROLE=instructor: make formgrader)
+	@case "$(or $(ROLE),learner)" in learner|instructor) ;; *) echo "error: ROLE=$(ROLE) is unknown: make lab (learner) or make lab ROLE=instructor" >&2; exit 2;; esac
+	@$(if $(filter instructor,$(ROLE)),true,$(BIN)/python tools/lab/course_lab.py copy-exercises)
+	@$(BIN)/jupyter lab --config=tools/lab/$(or $(ROLE),learner)_config.py $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_OPTS)
+
+formgrader: ## Open the instructor's JupyterLab (Nbgrader -> Formgrader, Create Assignment) on nbgrader_config.py's course
+	@$(MAKE) --no-print-directory lab ROLE=instructor
 
 release: $(STAMP) ## Regenerate exercises/ (student versions) from solutions/
 	@$(BIN)/python tools/release.py
