@@ -29,7 +29,7 @@ The estimators are scikit-learn estimators (they subclass
 :class:`sklearn.base.BaseEstimator` and :class:`~sklearn.base.RegressorMixin`
 or :class:`~sklearn.base.ClassifierMixin`), so ``clone``, ``get_params``,
 ``Pipeline``, ``GridSearchCV`` and ``cross_val_score`` accept them, and their
-repr shows their parameters. Scores come from :mod:`mlcalc.metrics`.
+repr shows their parameters. Scores come from ``mlcalc.metrics``.
 
 Attribute conventions shared by all estimators:
 

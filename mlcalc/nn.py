@@ -921,7 +921,7 @@ class MLP:
 
         For regression with several outputs, :math:`R^2` is averaged over the
         outputs (scikit-learn's ``r2_score`` default). Both scores come from
-        :mod:`mlcalc.metrics`.
+        ``mlcalc.metrics``.
         """
         pred = self.predict(X)
         y = as_float_array(y, "y", ndim=(1, 2))
