@@ -9,10 +9,11 @@ Each module mirrors a chapter of the book:
 ``optim``         gradient descent and friends, Newton, BFGS (5, 7, 10)
 ``autodiff``      a small scalar reverse-mode automatic differentiation (6)
 ``nn``            activations, losses and a numpy multilayer perceptron (6, 10)
-``models``        linear/logistic regression and a linear SVM (9)
+``models``        linear/logistic regression and a linear SVM, as scikit-learn estimators (9)
+``metrics``       R² and accuracy, the scores of ``models`` and ``nn`` (6, 9)
 ``prob``          densities and maximum likelihood (8)
 ``problems``      quadratic bowls and least squares shared by chapters (5, 10)
-``plot``          the book's recurring figures
+``plot``          the book's recurring figures, a package with one module per topic
 ``widgets``       interactive explorers (ipywidgets) and kernel-free sliders
 ``testing``       assertions used by the self-check and grading tests
 ``timing``        one way to time a call, for the "In practice" sections
@@ -37,6 +38,7 @@ __all__ = [
     "autodiff",
     "nn",
     "models",
+    "metrics",
     "prob",
     "problems",
     "plot",
