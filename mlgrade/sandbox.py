@@ -20,10 +20,18 @@ ipykernel_launcher -f <connection file>`` becomes::
   folder of the kernel's IPC sockets (both private to this submission), and a
   private ``/dev/shm`` (POSIX semaphores: joblib and multiprocessing warn on
   stderr without it, and nbgrader scores a test cell with stderr output 0);
-* identity: the kernel runs as an unprivileged uid ``U`` (a random one per
-  submission, owned by nobody else) with no capabilities, so ``RLIMIT_NPROC``
-  is enforced (it is not for root) and a fork bomb stops at the process limit
-  without touching any other sandbox's budget;
+* identity, as root: the kernel runs as an unprivileged uid ``U`` (a random
+  one per submission, owned by nobody else) with no capabilities, so
+  ``RLIMIT_NPROC`` is enforced (it is not for root) and a fork bomb stops at
+  the process limit without touching any other sandbox's budget;
+* identity, as a normal user (no root needed): the sandbox is an unprivileged
+  user namespace of its own (``--unshare-user --disable-userns``); the kernel
+  runs as the grading user outside it, with no capabilities. ``RLIMIT_NPROC``
+  is counted per user namespace (Linux 5.14 and later), so every sandbox still
+  has its own process budget; what this mode does not give is a uid of its
+  own per submission: files the grading user can read and the sandbox binds
+  are readable, exactly the same binds as in root mode (nothing else of the
+  file system is visible);
 * limits: ``kernel_boot.py`` sets ``RLIMIT_AS`` (memory), ``RLIMIT_NPROC``,
   ``RLIMIT_FSIZE`` and no core files, then installs the test guard
   (:mod:`mlgrade.guard`) before any student code runs;
@@ -67,13 +75,31 @@ def venv_root() -> Path:
     return Path(sys.prefix)
 
 
+#: The uid a kernel has inside its own user namespace when grading runs without root.
+UID_IN_USERNS = 1000
+
+
+def unprivileged() -> bool:
+    """Whether grading runs as a normal user: each sandbox then gets its own user namespace."""
+    return os.geteuid() != 0
+
+
 def bwrap_argv(*, writable: list[Path], private: Path, uid: int, limits_env: str) -> list[str]:
-    """The bubblewrap command line in front of the kernel's own command."""
+    """The bubblewrap command line in front of the kernel's own command.
+
+    As root the kernel later drops to ``uid``; as a normal user the sandbox is
+    an unprivileged user namespace of its own (the kernel is ``UID_IN_USERNS``
+    inside, the grading user outside), which may not create further namespaces,
+    and the guard key reaches the kernel through an inherited pipe instead of a
+    root-only file.
+    """
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxError("bubblewrap (bwrap) is required to grade in a sandbox "
                            "(Debian: apt-get install bubblewrap)")
-    argv = [bwrap, "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+    userns = ["--unshare-user", "--uid", str(UID_IN_USERNS), "--gid", str(UID_IN_USERNS),
+              "--disable-userns"] if unprivileged() else []
+    argv = [bwrap, *userns, "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
             "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
             "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm",
             "--tmpfs", "/tmp", "--tmpfs", "/opt"]
@@ -94,12 +120,16 @@ def bwrap_argv(*, writable: list[Path], private: Path, uid: int, limits_env: str
         argv += ["--perms", "0755", "--dir", parent]
     for path in (install, venv, mlcalc):
         argv += ["--ro-bind", str(path), str(path)]
-    argv += ["--ro-bind", str(BOOT), BOOT_IN_SANDBOX,
-             "--ro-bind", str(private / "key"), KEY_IN_SANDBOX,
-             "--bind", str(private / "log"), os.path.dirname(LOG_IN_SANDBOX)]
+    argv += ["--ro-bind", str(BOOT), BOOT_IN_SANDBOX]
+    if not unprivileged():  # a normal user's kernel could read the file: it gets a pipe instead
+        argv += ["--ro-bind", str(private / "key"), KEY_IN_SANDBOX]
+    argv += ["--bind", str(private / "log"), os.path.dirname(LOG_IN_SANDBOX)]
     for path in writable:
         argv += ["--bind", str(path), str(path)]
     home = writable[0]
+    # The skeleton of folders bwrap made (/work, /root ... above the binds) belongs to the
+    # sandbox's uid without root: read-only, so only the bound folders and /tmp take writes.
+    argv += ["--remount-ro", "/"]
     argv += ["--chdir", str(home), "--unsetenv", "JPY_PARENT_PID",
              "--setenv", "HOME", str(home), "--setenv", "MPLCONFIGDIR", str(home / ".mpl"),
              "--setenv", "MPLBACKEND", "Agg", "--setenv", "MLGRADE_LIMITS", limits_env,
@@ -137,9 +167,10 @@ class SandboxKernelManager(AsyncKernelManager):
         (work / "home").mkdir(parents=True, exist_ok=True)
         cwd.mkdir(parents=True, exist_ok=True)
         writable = [cwd, self._ipc]
-        for path in writable:
-            os.chown(path, self.uid, self.uid)
-        os.chown(self.connection_file, self.uid, self.uid)
+        if not unprivileged():
+            for path in writable:
+                os.chown(path, self.uid, self.uid)
+            os.chown(self.connection_file, self.uid, self.uid)
         if not kernel_cmd or "ipykernel_launcher" not in kernel_cmd:
             raise SandboxError(f"unexpected kernel command {kernel_cmd}: only the python3 kernel is supported")
         at = kernel_cmd.index("ipykernel_launcher")
@@ -153,9 +184,24 @@ class SandboxKernelManager(AsyncKernelManager):
                if k in {"PATH", "LANG", "LC_ALL", "TZ", "JPY_PARENT_PID"}}
         env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                     "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1"})
+        key_pipe = None
+        key_file = work / "private" / "key"
+        if unprivileged() and key_file.exists():
+            # The boot reads the key from this pipe and closes it: nothing the student's
+            # code can open again. It is the one descriptor the kernel inherits.
+            read_end, write_end = os.pipe()
+            os.write(write_end, key_file.read_bytes())
+            os.close(write_end)
+            key_pipe = read_end
+            env["MLGRADE_KEY_FD"] = str(read_end)
+            kw["pass_fds"] = (read_end,)
         kw["env"] = env
         kw["cwd"] = str(cwd)
-        return await super()._async_launch_kernel(argv, **kw)
+        try:
+            return await super()._async_launch_kernel(argv, **kw)
+        finally:
+            if key_pipe is not None:
+                os.close(key_pipe)
 
 
 def prepare_private(work: Path, key: bytes, uid: int) -> None:
@@ -169,12 +215,23 @@ def prepare_private(work: Path, key: bytes, uid: int) -> None:
     os.chmod(key_file, 0o600)
 
 
+def userns_blocker() -> str | None:
+    """The kernel setting that forbids unprivileged user namespaces here, if one does."""
+    settings = {"/proc/sys/user/max_user_namespaces": ("user.max_user_namespaces", "0"),
+                "/proc/sys/kernel/unprivileged_userns_clone": ("kernel.unprivileged_userns_clone", "0"),
+                "/proc/sys/kernel/apparmor_restrict_unprivileged_userns":
+                    ("kernel.apparmor_restrict_unprivileged_userns", "1")}
+    for path, (name, blocking) in settings.items():
+        try:
+            if Path(path).read_text().strip() == blocking:
+                return f"{name} = {blocking}"
+        except OSError:
+            continue
+    return None
+
+
 def check_sandbox(work: Path) -> None:
     """Start a trivial process in the sandbox once; raise SandboxError with bwrap's message if it fails."""
-    if os.geteuid() != 0:
-        raise SandboxError("grading in the sandbox needs root: each kernel runs as a fresh unprivileged uid "
-                           "that only root can switch to. Run make grade (or make grade-worker) as root, "
-                           "e.g. with sudo")
     work.mkdir(parents=True, exist_ok=True)
     prepare_private(work, b"check", 0)
     home = work / "home"
@@ -186,4 +243,12 @@ def check_sandbox(work: Path) -> None:
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SandboxError(f"the sandbox cannot start: {exc}") from None
     if proc.returncode != 0 or "ok" not in proc.stdout:
-        raise SandboxError(f"the sandbox cannot start (bwrap exit {proc.returncode}): {proc.stderr.strip()[-800:]}")
+        message = f"the sandbox cannot start (bwrap exit {proc.returncode}): {proc.stderr.strip()[-800:]}"
+        if unprivileged():
+            blocker = userns_blocker()
+            message += ("\nGrading as a normal user needs unprivileged user namespaces"
+                        + (f", which this machine disables ({blocker}): set it to allow them "
+                           f"(sysctl -w {blocker.split(' = ')[0]}=...), or grade as root" if blocker
+                           else " (check that they are enabled, e.g. sysctl user.max_user_namespaces), "
+                                "or grade as root"))
+        raise SandboxError(message)

@@ -100,14 +100,22 @@ def test_workers_with_other_code_or_no_sandbox_are_named():
     assert "tcp://c:3 (c): bwrap: no permission" in text and "tcp://a:1" not in text
 
 
-def test_the_sandbox_check_asks_for_root(tmp_path, monkeypatch):
+def test_a_sandbox_that_cannot_start_names_the_kernel_setting(tmp_path, monkeypatch):
+    """Without root the sandbox needs unprivileged user namespaces; where the machine forbids them
+    the error names the setting (locally and for every Dask worker)."""
     from mlgrade.cluster import worker_info
     from mlgrade.sandbox import SandboxError, check_sandbox
 
+    fake = tmp_path / "bwrap"
+    fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to create a new namespace' >&2\nexit 1\n")
+    fake.chmod(0o755)
     monkeypatch.setattr("os.geteuid", lambda: 1000)
-    with pytest.raises(SandboxError, match="needs root"):
-        check_sandbox(tmp_path)
-    assert "needs root" in worker_info(unsafe_no_sandbox=False)["sandbox"]
+    monkeypatch.setattr("mlgrade.sandbox.shutil.which", lambda name: str(fake))
+    monkeypatch.setattr("mlgrade.sandbox.userns_blocker", lambda: "user.max_user_namespaces = 0")
+    with pytest.raises(SandboxError, match="user.max_user_namespaces = 0") as failure:
+        check_sandbox(tmp_path / "check")
+    assert "No permissions to create a new namespace" in str(failure.value)
+    assert "user.max_user_namespaces" in worker_info(unsafe_no_sandbox=False)["sandbox"]
     assert worker_info(unsafe_no_sandbox=True)["sandbox"] is None
 
 
