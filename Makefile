@@ -15,7 +15,7 @@ VENDOR_STAMP := _vendor/.installed
 PORT ?= 8000
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: help venv vendor book serve lab formgrader release grade grade-worker exchange-release exchange-collect feedback collect test-deps test test-fast bench bench-grade clean
+.PHONY: help venv vendor book serve pdf lab formgrader release grade grade-worker exchange-release exchange-collect feedback collect test-deps test test-fast bench bench-grade clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -53,6 +53,11 @@ serve: ## Serve the built book on http://localhost:$(PORT)
 	@echo "Serving the book at http://localhost:$(PORT)/ (Ctrl-C to stop)"
 	@cd _build/html && $(PYTHON) -m http.server $(PORT) --bind 127.0.0.1
 
+pdf: $(STAMP) ## Print the built book to _build/pdf/calculus-for-machine-learning.pdf (chromium, offline; after make book)
+	@test -f _build/html/index.html || { echo "error: _build/html/index.html does not exist; run 'make book' first." >&2; exit 1; }
+	@test -x /usr/bin/chromium || { echo "error: /usr/bin/chromium is missing: apt-get install chromium" >&2; exit 1; }
+	@$(BIN)/python tools/pdf.py
+
 # LAB_OPTS: extra jupyter lab options (tests/lab: --no-browser --port=N --IdentityProvider.token=T).
 lab: $(STAMP) ## Open JupyterLab at the repository root: chapter 1 first, your copies of the assignments in my-exercises/ (ROLE=instructor: make formgrader)
 	@case "$(or $(ROLE),learner)" in learner|instructor) ;; *) echo "error: ROLE=$(ROLE) is unknown: make lab (learner) or make lab ROLE=instructor" >&2; exit 2;; esac
@@ -71,7 +76,7 @@ grade: $(STAMP) ## Autograde SUBMISSIONS=<dir> into GRADES=<file.csv> (JOBS=n, S
 	@test -d "$(SUBMISSIONS)" || { echo "error: SUBMISSIONS=$(SUBMISSIONS) is not a directory" >&2; exit 2; }
 	@$(BIN)/python -m mlgrade grade --submissions "$(SUBMISSIONS)" --grades "$(GRADES)" --jobs $(JOBS) $(if $(UNSANDBOXED),--unsafe-no-sandbox) $(if $(SOURCE),--source "$(SOURCE)") $(if $(DB_URL),--db-url "$(DB_URL)") $(if $(WORK),--work "$(WORK)") $(if $(SCHEDULER),--scheduler "$(SCHEDULER)") $(GRADE_OPTS)
 
-grade-worker: $(STAMP) ## Serve a Dask SCHEDULER=tcp://host:port as JOBS grading workers (run as root from this checkout)
+grade-worker: $(STAMP) ## Serve a Dask SCHEDULER=tcp://host:port as JOBS grading workers (from a checkout of the same commit)
 	@test -n "$(SCHEDULER)" || { echo "error: SCHEDULER is missing: make grade-worker SCHEDULER=tcp://host:8786 (start the scheduler with .venv/bin/dask scheduler)" >&2; exit 2; }
 	@command -v bwrap >/dev/null 2>&1 || { echo "error: bubblewrap (bwrap) is missing on this machine: apt-get install bubblewrap" >&2; exit 1; }
 	@PYTHONPATH="$(CURDIR)" $(BIN)/dask worker "$(SCHEDULER)" --nworkers $(JOBS) --nthreads 1 --no-dashboard --name "$$(hostname)"
