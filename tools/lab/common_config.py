@@ -21,7 +21,3 @@ c.ServerApp.root_dir = ROOT
 c.ServerApp.contents_manager_class = "course_lab.CourseContentsManager"
 # overrides.json: chapters (.md) open as notebooks; no news or update checks (offline).
 c.LabApp.app_settings_dir = os.path.join(HERE, "settings")
-# A chapter the learner edits is saved without jupytext's version stamp, so the diff is the edit.
-c.CourseContentsManager.notebook_metadata_filter = (
-    "-jupytext.text_representation.jupytext_version,-jupytext.text_representation.format_version"
-)

@@ -46,6 +46,7 @@ import jupytext
 import nbformat
 from jupytext import AsyncTextFileContentsManager
 from tornado import web
+from traitlets import default
 
 HERE = Path(__file__).resolve().parent
 CUSTOM_CSS_DIR = HERE / "custom"
@@ -97,18 +98,27 @@ def unfold(nb) -> None:
 class CourseContentsManager(AsyncTextFileContentsManager):
     """jupytext's contents manager that keeps unedited chapters byte-for-byte unchanged."""
 
+    @default("notebook_metadata_filter")
+    def _no_version_stamp(self) -> str:
+        # A chapter the learner edits is saved without jupytext's version stamp: the diff is the edit.
+        return "-jupytext.text_representation.jupytext_version,-jupytext.text_representation.format_version"
+
     @staticmethod
     def _is_text_notebook(path: str) -> bool:
         return not path.endswith(".ipynb")
 
     def _kernel_spec(self, name: str):
-        manager = getattr(self.parent, "kernel_spec_manager", None)
-        if manager is None or not name:
+        if not name:
             return None
+        manager = getattr(self.parent, "kernel_spec_manager", None)
+        if manager is None:  # outside a server (tests): the kernels this environment has
+            from jupyter_client.kernelspec import KernelSpecManager
+
+            manager = KernelSpecManager()
         try:
             return manager.get_kernel_spec(name)
         except Exception:  # noqa: BLE001 - a kernel that is not installed: leave the notebook as written
-            self.log.info("course_lab: kernel %r is not installed; %s keeps its kernelspec", name, name)
+            self.log.info("course_lab: kernel %r is not installed; the notebook keeps its kernelspec", name)
             return None
 
     def _serve(self, nb) -> None:
@@ -201,6 +211,7 @@ def _load_jupyter_server_extension(serverapp):
     from jupyter_server.utils import url_path_join
 
     base_url = serverapp.web_app.settings["base_url"]
+    serverapp.web_app.settings["root_dir"] = serverapp.root_dir  # what nbgrader's handlers read
     # In place of nbgrader.server_extensions.validate_assignment, which the learner's config disables.
     serverapp.web_app.add_handlers(".*$", [(url_path_join(base_url, pattern), handler)
                                            for pattern, handler in _validate_handlers()])
