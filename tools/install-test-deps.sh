@@ -6,9 +6,11 @@ set -euo pipefail
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)                    # browser tests of the book
+command -v pdftotext >/dev/null 2>&1 && command -v pdfimages >/dev/null 2>&1 || missing+=(poppler-utils)  # reading make pdf's output
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)                     # the grading sandbox
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)  # gradebook on PostgreSQL
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)                       # vendoring MathJax and friends
+compgen -G "/usr/share/fonts/opentype/noto/NotoSansCJK-*" >/dev/null || missing+=(fonts-noto-cjk)  # Chinese edition
 command -v setpriv >/dev/null 2>&1 && command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
 
 if [ ${#missing[@]} -eq 0 ]; then
