@@ -6,6 +6,10 @@ first, in a process pool, into the jupyter-cache that MyST-NB reads in
 ``execute_notebooks: cache`` mode. Sphinx then finds every chapter cached and
 executes none. An unchanged chapter is never executed again.
 
+The English edition is built into ``_build/html``, then each translated edition
+(``tools/i18n.py html``, e.g. the Chinese one into ``_build/html/zh``) from the same
+sources and the same cache: the build fails if a translated edition executed anything.
+
 Usage: python tools/build_book.py
 """
 
@@ -130,12 +134,34 @@ def main() -> int:
         print("error: the Sphinx build failed or warned (warnings are errors); see above.", file=sys.stderr)
         return completed.returncode
     finished = time.perf_counter()
+    # The translated editions (tools/i18n.py): same sources, same execution cache, so no chapter
+    # executes again; the cache's records before and after prove it.
+    records_before = cache_records()
+    completed = subprocess.run([sys.executable, str(ROOT / "tools" / "i18n.py"), "html"], cwd=ROOT)
+    if completed.returncode != 0:
+        print("error: a translated edition failed to build or warned (warnings are errors); see above.",
+              file=sys.stderr)
+        return completed.returncode
+    executed_again = sorted(set(cache_records()) - set(records_before))
+    if executed_again:
+        print(f"error: building the translated editions executed chapters again: {executed_again}; they "
+              "must reuse the English build's execution cache.", file=sys.stderr)
+        return 1
+    translated = time.perf_counter()
     report_times(notebooks)
-    print(f"Executed chapters in {executed - start:.1f} s, built HTML in {finished - executed:.1f} s.")
+    print(f"Executed chapters in {executed - start:.1f} s, built the English HTML in {finished - executed:.1f} s "
+          f"and the translated editions in {translated - finished:.1f} s.")
     index = ROOT / "_build" / "html" / "index.html"
     print(f"The book is ready: {index}")
     print(f"Open it in a browser: file://{index}")
     return 0
+
+
+def cache_records() -> list[tuple[int, str]]:
+    """(id, creation time) of every execution stored in the jupyter-cache."""
+    from jupyter_cache import get_cache
+
+    return [(record.pk, record.created.isoformat()) for record in get_cache(str(CACHE)).list_cache_records()]
 
 
 if __name__ == "__main__":

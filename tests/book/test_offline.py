@@ -3,7 +3,8 @@
 Two independent checks: a static scan of every built HTML, CSS and JavaScript
 file for resources loaded from an absolute ``http(s)://`` (or protocol-relative
 ``//``) address, and a real browser (Debian's chromium driven by Playwright)
-that opens pages with every non-local request blocked and recorded.
+that opens pages with every non-local request blocked and recorded. Both cover
+every edition (the Chinese one in ``zh/``).
 """
 
 from __future__ import annotations
@@ -155,10 +156,15 @@ def wait_for_math(page) -> None:
     )
 
 
-def test_index_loads_offline(browser, served_book: str) -> None:
-    context, page, blocked, failed, errors = open_offline(browser, f"{served_book}/index.html")
+# Every edition of the book: the English one at the root, each translated one in its folder.
+EDITIONS = {"en": "", "zh": "zh/"}
+
+
+@pytest.mark.parametrize("edition", EDITIONS.values(), ids=EDITIONS.keys())
+def test_index_loads_offline(browser, served_book: str, edition: str) -> None:
+    context, page, blocked, failed, errors = open_offline(browser, f"{served_book}/{edition}index.html")
     try:
-        assert page.url.endswith("book/intro.html"), f"index.html did not redirect to the intro: {page.url}"
+        assert page.url.endswith(f"/{edition}book/intro.html"), f"index.html did not redirect to the intro: {page.url}"
         assert not blocked, f"requests to the network were attempted: {blocked}"
         assert not failed, f"requests failed: {failed}"
         assert page.locator("nav").count() > 0
@@ -167,8 +173,10 @@ def test_index_loads_offline(browser, served_book: str) -> None:
         context.close()
 
 
+@pytest.mark.parametrize("edition", EDITIONS.values(), ids=EDITIONS.keys())
 @pytest.mark.parametrize("page_name", chapter_pages())
-def test_chapter_works_offline(browser, served_book: str, page_name: str) -> None:
+def test_chapter_works_offline(browser, served_book: str, page_name: str, edition: str) -> None:
+    page_name = f"{edition}{page_name}"
     context, page, blocked, failed, errors = open_offline(browser, f"{served_book}/{page_name}.html")
     try:
         wait_for_math(page)
@@ -205,5 +213,47 @@ def test_chapter_works_offline(browser, served_book: str, page_name: str) -> Non
         value_after = root.locator("output.mlcalc-frame-value").inner_text()
         assert image_after != image_before, f"{page_name}: moving the slider did not change the figure"
         assert value_after != value_before, f"{page_name}: moving the slider did not change the readout"
+    finally:
+        context.close()
+
+
+# --------------------------------------------------------------------------- the Chinese edition
+
+def test_a_cjk_font_is_installed() -> None:
+    """Without a CJK font, the Chinese edition (and its screenshots) shows boxes instead of characters."""
+    import subprocess
+
+    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout.strip()
+    assert fonts, "no Chinese font is installed: apt-get install fonts-noto-cjk (tools/install-test-deps.sh does)"
+
+
+def test_language_switch_round_trip_in_the_browser(browser, served_book: str) -> None:
+    context, page, blocked, failed, errors = open_offline(browser, f"{served_book}/book/02-derivatives.html")
+    try:
+        page.locator("a.mlcalc-language-switch").first.click()
+        page.wait_for_load_state("networkidle")
+        assert page.url.endswith("/zh/book/02-derivatives.html"), f"en -> zh landed on {page.url}"
+        assert page.locator("html").get_attribute("lang") == "zh-CN"
+        page.locator("a.mlcalc-language-switch").first.click()
+        page.wait_for_load_state("networkidle")
+        assert page.url.endswith("/book/02-derivatives.html") and "/zh/" not in page.url, \
+            f"zh -> en landed on {page.url}"
+        assert not blocked and not failed and not errors, (blocked, failed, errors)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("term", ["梯度下降", "反向传播", "链式法则"])
+def test_chinese_search_finds_the_glossary(browser, served_book: str, term: str) -> None:
+    """The search page of the Chinese edition, run by the browser, finds a core term's page."""
+    from urllib.parse import quote
+
+    context, page, blocked, failed, errors = open_offline(browser, f"{served_book}/zh/search.html?q={quote(term)}")
+    try:
+        page.wait_for_selector("#search-results ul.search li", timeout=30_000)
+        found = page.locator("#search-results ul.search li a").evaluate_all("links => links.map(a => a.href)")
+        assert any(link.split("?")[0].endswith("/zh/book/glossary.html") for link in found), \
+            f"searching {term} did not find the glossary: {found}"
+        assert not blocked and not errors, (blocked, errors)
     finally:
         context.close()

@@ -1,0 +1,234 @@
+"""The translated editions: gettext catalogues, the Chinese build, the language switch, Chinese search.
+
+The catalogue checks compare each ``locales/<language>/LC_MESSAGES/<page>.po`` with the
+messages of the current English page (``tools/i18n.py``, ``sphinx-build -b gettext``), so
+changing English prose fails here until the translation is updated.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from bookpages import ROOT, chapter_pages, toc_pages
+
+sys.path.insert(0, str(ROOT / "tools"))
+import i18n  # noqa: E402
+
+pytestmark = pytest.mark.xdist_group("book")
+
+LANGUAGES = i18n.translated_languages()
+ZH = "zh_CN"
+ZH_DIR = i18n.editions()[ZH]["path"]
+EXISTING = sorted(
+    (language, str(po.relative_to(i18n.LOCALES / language / "LC_MESSAGES").with_suffix("")))
+    for language in LANGUAGES
+    for po in (i18n.LOCALES / language / "LC_MESSAGES").rglob("*.po")
+)
+
+
+@pytest.fixture(scope="module")
+def pot_dir(built_book: Path) -> Path:
+    """The English messages of the current sources (after the book is built, so nothing executes)."""
+    return i18n.extract_messages()
+
+
+# --------------------------------------------------------------------------- the checker itself
+
+def test_invariants_catch_changed_math_code_and_references() -> None:
+    source = ("The {doc}`API reference <api>` and [the notation](notation.md) define $\\eta$; "
+              "run `make lab`; $$\\int_a^b f$$ see {ref}`sec-limits`.")
+    good = ("{doc}`API 参考 <api>`与[符号表](notation.md)定义了 $\\eta$；运行 `make lab`；"
+            "$$\\int_a^b f$$ 见{ref}`sec-limits`。")
+    assert i18n.differences(source, good) == []
+    for wrong in (good.replace("$\\eta$", "$\\alpha$"),              # a formula changed
+                  good.replace("`make lab`", "`make book`"),          # inline code changed
+                  good.replace("<api>", "<intro>"),                   # a reference's target changed
+                  good.replace("(notation.md)", "(glossary.md)"),     # a link's target changed
+                  good.replace("$$\\int_a^b f$$", "$$\\int_0^1 f$$"),  # display math changed
+                  good.replace("{ref}`sec-limits`", "极限一节"),        # a reference dropped
+                  good + " $x$"):                                    # math added
+        assert i18n.differences(source, wrong), f"not caught: {wrong}"
+
+
+def _write_po(path: Path, entries: str) -> Path:
+    path.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n' + entries, encoding="utf-8")
+    return path
+
+
+def test_catalogue_check_catches_every_kind_of_problem(tmp_path: Path) -> None:
+    pot = _write_po(tmp_path / "page.pot", 'msgid "One $x$."\nmsgstr ""\n\nmsgid "Two."\nmsgstr ""\n\n'
+                                           'msgid "Three."\nmsgstr ""\n\nmsgid "Four."\nmsgstr ""\n')
+    po = _write_po(tmp_path / "page.po",
+                   'msgid "One $x$."\nmsgstr "一 $y$。"\n\n'            # math changed
+                   '#, fuzzy\nmsgid "Two."\nmsgstr "二。"\n\n'          # fuzzy
+                   'msgid "Three."\nmsgstr ""\n\n'                     # untranslated
+                   'msgid "Gone."\nmsgstr "没了。"\n\n'                 # no longer in the English page
+                   '#~ msgid "Old."\n#~ msgstr "旧。"\n')                # obsolete ("Four." is missing)
+    problems = "\n".join(i18n.check_catalogue(po, pot).problems)
+    for expected in ("unexpected '$y$'", "missing '$x$'", "'Two.': fuzzy", "'Three.': untranslated",
+                     "'Gone.': no longer in the English page", "obsolete message (#~) 'Old.'",
+                     "'Four.': new in the English page"):
+        assert expected in problems, f"{expected!r} not reported in:\n{problems}"
+    good = _write_po(tmp_path / "good.po", 'msgid "One $x$."\nmsgstr "一 $x$。"\n\nmsgid "Two."\nmsgstr "二。"\n\n'
+                                           'msgid "Three."\nmsgstr "三。"\n\nmsgid "Four."\nmsgstr "四。"\n')
+    assert i18n.check_catalogue(good, pot).problems == []
+
+
+# --------------------------------------------------------------------------- the catalogues
+
+@pytest.mark.parametrize(("language", "page"), EXISTING, ids=[f"{lang}:{page}" for lang, page in EXISTING])
+def test_existing_catalogue_is_complete_and_current(language: str, page: str, pot_dir: Path) -> None:
+    """Every catalogue that exists: 100 % translated, nothing fuzzy or obsolete, in step with the
+    English page, formulas, code and references identical."""
+    [report] = i18n.check([page], [language], pot_dir)[:1]
+    assert not report.problems, f"{report.catalogue}:\n  " + "\n  ".join(report.problems)
+
+
+@pytest.mark.xfail(strict=True, reason="chapter translations land next")
+def test_every_page_has_a_complete_catalogue(pot_dir: Path) -> None:
+    reports = i18n.check(toc_pages(), LANGUAGES, pot_dir)
+    bad = [f"{r.catalogue}: " + "; ".join(r.problems[:3]) for r in reports if r.problems]
+    assert not bad, f"{len(bad)} catalogue(s) incomplete:\n" + "\n".join(bad)
+
+
+def test_catalogues_are_committed_not_compiled() -> None:
+    """.mo files are compiled by every build; only the .po sources belong in the repository."""
+    tracked = subprocess.run(["git", "ls-files", "locales"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    assert not [name for name in tracked if name.endswith(".mo")], "compiled .mo catalogues are committed"
+
+
+# --------------------------------------------------------------------------- the Chinese edition
+
+def zh_html(built_book: Path) -> Path:
+    return built_book / ZH_DIR
+
+
+def page_soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def built_pages(root: Path) -> list[str]:
+    """Every HTML page of one edition (relative to the edition's folder), other editions excluded."""
+    others = {edition["path"] for edition in i18n.editions().values() if edition["path"]}
+    pages = []
+    for path in root.rglob("*.html"):
+        relative = path.relative_to(root).as_posix()
+        if relative.split("/")[0] in others or relative.startswith("_") or relative == "index.html":
+            continue
+        pages.append(relative)
+    return sorted(pages)
+
+
+def test_chinese_edition_has_every_page_in_chinese(built_book: Path) -> None:
+    zh = zh_html(built_book)
+    missing = [page for page in toc_pages() if not (zh / f"{page}.html").exists()]
+    assert not missing, f"pages missing from the Chinese edition: {missing}"
+    assert built_pages(zh) == built_pages(built_book), "the two editions do not have the same pages"
+    for page in toc_pages():
+        html = page_soup(zh / f"{page}.html").find("html")
+        assert html.get("lang") == "zh-CN", f"{page}: <html lang={html.get('lang')!r}>"
+    intro = page_soup(zh / f"{toc_pages()[0]}.html").get_text()
+    assert "如何阅读本书" in intro and "How to read this book" not in intro, "the front page is not translated"
+    assert "基础" in intro, "the table of contents' captions are not translated"
+    assert "机器学习的微积分基础" in intro, "the Chinese front page does not name the article"
+    redirect = (zh / "index.html").read_text(encoding="utf-8")
+    assert f"url={toc_pages()[0]}.html" in redirect
+
+
+def test_chinese_edition_uses_sphinx_and_theme_catalogues(built_book: Path) -> None:
+    page = page_soup(zh_html(built_book) / f"{chapter_pages()[0]}.html")
+    labels = {element.get("aria-label") for element in page.find_all(attrs={"aria-label": True})}
+    titles = {element.get("title") for element in page.find_all(attrs={"title": True})}
+    assert "下载此页面" in labels, "sphinx-book-theme's zh_CN catalogue is not used (download menu)"
+    assert {"上一页", "下一页"} <= titles, "Sphinx's zh_CN catalogue is not used (previous/next)"
+    assert "搜索" in labels, "the search button is not translated"
+    search = page.find("input", attrs={"name": "q"})
+    assert search is not None and re.search(r"[\u4e00-\u9fff]", search.get("placeholder", "")), \
+        "the search box's placeholder is not in Chinese"
+
+
+def test_chinese_edition_shares_the_vendored_assets(built_book: Path) -> None:
+    """MathJax, RequireJS and the widget manager are loaded from the English edition's _static."""
+    zh = zh_html(built_book)
+    for vendored in ("mathjax", "require.js", "html-manager"):
+        assert not (zh / "_static" / vendored).exists(), f"{vendored} is copied into the Chinese edition"
+    page = f"{chapter_pages()[0]}.html"
+    scripts = [s.get("src") for s in page_soup(zh / page).find_all("script") if s.get("src")]
+    for vendored in ("mathjax/tex-chtml.js", "require.js", "html-manager/embed-amd.js"):
+        [src] = [s for s in scripts if s.split("?")[0].endswith(vendored)]
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(f"{ZH_DIR}/{page}"), src.split("?")[0]))
+        assert target == f"_static/{vendored}", f"{src} resolves to {target}, not the shared _static/{vendored}"
+        assert (built_book / target).is_file(), f"{target} does not exist"
+
+
+def _switch(path: Path) -> str:
+    links = page_soup(path).select("a.mlcalc-language-switch")
+    assert len(links) == 1, f"{path}: {len(links)} language switch links"
+    return links[0]["href"]
+
+
+def test_language_switch_round_trips_on_every_page(built_book: Path) -> None:
+    """en -> zh -> en lands on the same page, for every page of the English edition."""
+    failures = []
+    for page in built_pages(built_book):
+        to_zh = posixpath.normpath(posixpath.join(posixpath.dirname(page), _switch(built_book / page)))
+        if to_zh != f"{ZH_DIR}/{page}" or not (built_book / to_zh).exists():
+            failures.append(f"{page} -> {to_zh}")
+            continue
+        back = posixpath.normpath(posixpath.join(posixpath.dirname(to_zh), _switch(built_book / to_zh)))
+        if back != page:
+            failures.append(f"{page} -> {to_zh} -> {back}")
+    assert not failures, "language switch does not round-trip:\n" + "\n".join(failures)
+
+
+def test_both_editions_reuse_one_execution(built_book: Path) -> None:
+    """The execution-status table is made from the jupyter-cache's records: identical times and
+    durations in both editions mean the Chinese build executed nothing of its own."""
+    def rows(path: Path) -> list[list[str]]:
+        table = page_soup(path).find("table")
+        return [[cell.get_text(strip=True) for cell in row.find_all("td")] for row in table.find_all("tr")[1:]]
+
+    english = rows(built_book / "book" / "execution.html")
+    chinese = rows(zh_html(built_book) / "book" / "execution.html")
+    assert english and english == chinese, f"execution records differ:\n{english}\n{chinese}"
+
+
+# --------------------------------------------------------------------------- Chinese search
+
+# A core term of the article and the chapter that teaches it: the Chinese search finds the term on the
+# glossary now, and on the chapter once the chapter's catalogue exists.
+CORE_TERMS = {"梯度下降": "book/05-gradient-descent", "反向传播": "book/06-backpropagation",
+              "链式法则": "book/02-derivatives", "极限": "book/01-limits", "拉格朗日乘数法": "book/07-optimization",
+              "最大似然估计": "book/08-probability"}
+
+
+def search_index(root: Path) -> dict:
+    text = (root / "searchindex.js").read_text(encoding="utf-8")
+    return json.loads(text[text.index("(") + 1: text.rindex(")")])
+
+
+@pytest.mark.parametrize("term", sorted(CORE_TERMS))
+def test_chinese_search_indexes_core_terms_as_words(built_book: Path, term: str) -> None:
+    index = search_index(zh_html(built_book))
+    found = index["terms"].get(term)
+    assert found is not None, f"{term} is not a word of the Chinese search index (jieba and its dictionary?)"
+    documents = {index["docnames"][i] for i in ([found] if isinstance(found, int) else found)}
+    expected = {"book/glossary"}
+    if i18n.catalogue_path(ZH, CORE_TERMS[term]).exists():
+        expected.add(CORE_TERMS[term])
+    assert expected <= documents, f"searching {term} does not find {sorted(expected - documents)}"
+
+
+def test_search_dictionary_holds_the_glossary_terms() -> None:
+    words = i18n.search_dictionary().split()
+    assert {"梯度下降", "反向传播", "链式法则", "拉格朗日乘数法", "编码器", "解码器"} <= set(words)
+    assert not [word for word in words if "†" in word or " " in word]
