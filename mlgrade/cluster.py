@@ -104,10 +104,23 @@ def check_workers(infos: dict[str, dict], digest: str) -> None:
         raise CourseError("Dask workers not fit to grade (nothing was graded):\n  " + "\n  ".join(problems))
 
 
+_POOL = None
+_POOL_LOCK = threading.Lock()
+
+
+def _local_pool():
+    """This Dask worker's long-lived grading processes (nbgrader imported once, as in local runs)."""
+    global _POOL
+    from .pool import WorkerPool
+
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = WorkerPool(max(1, os.cpu_count() or 1))
+        return _POOL
+
+
 def grade_remote(spec: dict, submission: bytes | None, template: bytes, timeout: float) -> dict:
     """Run on a Dask worker: grade one submission in a temporary folder; return the result and files."""
-    from .grade import _run_worker
-
     with tempfile.TemporaryDirectory(prefix="mlgrade-task-") as tmp:
         root = Path(tmp)
         unpack(template, root / "template")
@@ -115,7 +128,7 @@ def grade_remote(spec: dict, submission: bytes | None, template: bytes, timeout:
         if submission is not None:
             unpack(submission, root / "submission")
             spec["submission"] = str(root / "submission")
-        result = _run_worker(spec, timeout)
+        result = _local_pool().run(spec, timeout)
         run = root / "run"
         keep = io.BytesIO()
         with tarfile.open(fileobj=keep, mode="w:gz") as tar:

@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .course import nbgrader_config
+from .course import late_line, nbgrader_config
 
 DEFAULT_PATTERN = (r"(?:.*/)?(?P<student_id>[A-Za-z0-9.\-]+)_"
                    r"(?:(?P<timestamp>\d{4}-\d{2}-\d{2}[-T ]\d{2}[-:]\d{2}[-:]\d{2})_)?(?P<file_id>[^/]+?)\.ipynb$")
@@ -67,11 +67,8 @@ def collect(download: Path, assignment: str, out: Path, *, pattern: str = DEFAUL
             if target.exists():
                 shutil.rmtree(target)
             shutil.copytree(source, target)
-            stamp = source / "timestamp.txt"
-            if due is not None and stamp.exists():
-                when = parse_utc(stamp.read_text().strip())
-                if when > due:
-                    lines.append(f"late: {student} submitted {assignment} at {when.isoformat()}, "
-                                 f"{(when - due).total_seconds() / 3600:.1f} h after the due date")
+            late = late_line(student, assignment, source / "timestamp.txt", due)
+            if late:
+                lines.append(late)
         lines.append(f"collected {len(students)} student(s) for {assignment} into {out}")
         return lines

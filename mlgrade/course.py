@@ -175,3 +175,16 @@ def generate(source_dir: Path, assignment: str, course: Path, db_url: str) -> Pa
     if not result["success"]:
         raise CourseError(f"nbgrader generate_assignment failed for {assignment}:\n{result['error'] or result['log']}")
     return course / "release" / assignment
+
+
+def late_line(student: str, assignment: str, stamp: Path, duedate) -> str | None:
+    """"late: ..." when the submission's ``timestamp.txt`` is after ``duedate`` (a UTC datetime), else None."""
+    from nbgrader.utils import parse_utc
+
+    if duedate is None or not stamp.is_file():
+        return None
+    when = parse_utc(stamp.read_text().strip())
+    if when <= duedate:
+        return None
+    return (f"late: {student} submitted {assignment} at {when.isoformat()}, "
+            f"{(when - duedate).total_seconds() / 3600:.1f} h after the due date")

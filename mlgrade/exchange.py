@@ -27,7 +27,7 @@ from pathlib import Path
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.exchange import Exchange
 
-from .course import COURSE_ID, REPO, nbgrader_config
+from .course import COURSE_ID, REPO, late_line, nbgrader_config
 
 #: nbgrader's default exchange folder (``Exchange.root``: ``/usr/local/share/nbgrader/exchange``).
 DEFAULT_EXCHANGE = Path(Exchange.root.default_value)
@@ -146,12 +146,9 @@ def collect(assignment: str, out: Path, *, exchange: Path = DEFAULT_EXCHANGE,
     submitted = set(found)
     due = parse_utc(duedate) if duedate else None
     for student in sorted(submitted):
-        stamp = out / student / assignment / "timestamp.txt"
-        if due is not None and stamp.is_file():
-            when = parse_utc(stamp.read_text().strip())
-            if when > due:
-                lines.append(f"late: {student} submitted {assignment} at {when.isoformat()}, "
-                             f"{(when - due).total_seconds() / 3600:.1f} h after the due date")
+        late = late_line(student, assignment, out / student / assignment / "timestamp.txt", due)
+        if late:
+            lines.append(late)
     updated = [line for line in result["log"].splitlines() if "Updating submission" in line]
     lines.append(f"collected {len(submitted)} student(s) for {assignment} into {out}"
                  + (f" ({len(updated)} updated with a newer submission)" if updated else ""))

@@ -111,16 +111,8 @@ def render(result: dict, notebooks_: list[tuple[Path, Path | None]], scrub, mark
     summary += f" ({manual_total:g} of them given by hand)" if manual_total else ""
     summary += "; written answers still to be graded by your instructor are not counted yet." if awaiting else "."
     body = [f"<h1>{esc(assignment)}: feedback for {esc(student)}</h1>", f"<p class='total'>{summary}</p>"]
+    # The worker's notes already name every guard event (tampering, blocked attempts) once.
     problems = ([result["error"]] if result.get("error") else []) + list(result.get("notes", []))
-    guard_named = " ".join(problems)
-    guard = result.get("guard") or {}
-    for notebook, info in guard.items():  # the worker's notes name most of these already
-        for reason in (info or {}).get("tampered") or []:
-            if reason not in guard_named:
-                problems.append(f"{notebook}: the grader stopped a test: {reason}")
-        for attempt in (info or {}).get("attempts") or []:
-            if not attempt.startswith("restored ") and attempt not in guard_named:
-                problems.append(f"{notebook}: blocked while grading: {attempt}")
     if problems:
         body.append("<h2>Grading notes</h2><ul>" + "".join(f"<li>{esc(p)}</li>" for p in problems) + "</ul>")
     for source_nb, autograded in notebooks_:

@@ -216,30 +216,6 @@ def _prepare(source_dir: Path, names: list[str], work: Path, db_url: str) -> dic
     return digests
 
 
-def _run_worker(spec: dict, timeout: float) -> dict:
-    work = Path(spec["work"])
-    work.mkdir(parents=True, exist_ok=True)
-    result_file = work / "result.json"
-    if result_file.exists():
-        result_file.unlink()
-    (work / "spec.json").write_text(json.dumps(spec))
-    with open(work / "worker.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "mlgrade", "worker", str(work / "spec.json")],
-                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            return {"assignment": spec["assignment"], "student": spec["student"], "grades": {},
-                    "notes": [], "error": f"wall-clock limit of {int(timeout)} s for the whole "
-                                          f"submission exceeded; the kernel was killed (0 points)"}
-    if result_file.exists():
-        return json.loads(result_file.read_text())
-    return {"assignment": spec["assignment"], "student": spec["student"], "grades": {}, "notes": [],
-            "error": f"the grading worker stopped (exit code {proc.returncode}); see {work / 'worker.log'}"}
-
-
 CANARY = "canary-reference"
 
 

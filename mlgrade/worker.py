@@ -134,18 +134,38 @@ def written_answers(nb, notebook: str) -> dict[str, str]:
     return found
 
 
+def autograde_preprocessors(*, guard: bool) -> list:
+    """nbgrader's own autograde preprocessors, with its ``Execute`` replaced by :class:`SafeExecute`
+    and, with ``guard``, the guard around it. Built from nbgrader's default list, so a preprocessor a
+    later nbgrader adds is kept, not silently dropped. (Unsandboxed the kernel runs with the
+    grader's rights: no key can be hidden from it, so no guard either.)"""
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
+
+    from .execute import SafeExecute
+    from .guard import InjectGuard, StripGuard, VerifyProof
+
+    chain = []
+    for preprocessor in Autograde().autograde_preprocessors:
+        if preprocessor is Execute:
+            chain += [InjectGuard, SafeExecute, VerifyProof, StripGuard] if guard else [SafeExecute]
+        else:
+            chain.append(preprocessor)
+    if SafeExecute not in chain:
+        raise RuntimeError("nbgrader's autograde no longer runs its Execute preprocessor: "
+                           "mlgrade cannot place its sandboxed execution; check the nbgrader version")
+    return chain
+
+
 def run(spec: dict) -> dict:
     """Autograde the submission described by ``spec``; return the result (also written to disk)."""
     from nbgrader.api import Gradebook
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.utils import parse_utc
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Execute, IgnorePattern,
-                                        LimitOutput, SaveAutoGrades)
-    from nbconvert.preprocessors import ClearMetadataPreprocessor
 
-    from .execute import SafeExecute, limit_notes
-    from .guard import InjectGuard, StripGuard, VerifyProof
+    from .execute import limit_notes
+    from .guard import VerifyProof
 
     start = time.monotonic()
     work = Path(spec["work"])
@@ -212,15 +232,9 @@ def run(spec: dict) -> dict:
     config.SandboxKernelManager.sandbox = "none" if spec.get("unsafe_no_sandbox") else "bwrap"
     config.InjectGuard.private_dir = str(sandbox / "private")
     config.LimitOutput.max_lines = 200
-    config.Autograde.autograde_preprocessors = [
-        InjectGuard, SafeExecute, VerifyProof, StripGuard, IgnorePattern, ClearMetadataPreprocessor,
-        LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
-    if spec.get("unsafe_no_sandbox"):
-        # Unsandboxed the kernel runs as root: no key file can be hidden from it, so no guard either.
-        config.Autograde.autograde_preprocessors = [
-            SafeExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
-            AssignLatePenalties, CheckCellMetadata]
-    else:
+    config.Autograde.autograde_preprocessors = autograde_preprocessors(
+        guard=not spec.get("unsafe_no_sandbox"))
+    if not spec.get("unsafe_no_sandbox"):
         sandbox.mkdir(parents=True, exist_ok=True)
 
     result = {"assignment": assignment, "student": student, "notes": notes, "grades": {},

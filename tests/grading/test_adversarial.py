@@ -77,9 +77,13 @@ def test_feedback_reports_leak_no_hidden_test(graded):
     snippets = [s for param in ASSIGNMENTS for s in
                 hidden_snippets(read_source(source_notebook(*param.values[0])), solutions=False)]
     assert snippets
+    import re
+
     for path in files:
         text = path.read_text()
         assert "BEGIN HIDDEN TESTS" not in text and "Traceback" not in text
+        notes = re.findall(r"<li>(.*?)</li>", text)
+        assert len(notes) == len(set(notes)), (path, notes)  # each grading note (guard events too) once
         leaked = [s for s in snippets if s in text]
         assert not leaked, (path, leaked[:3])
     ref = (run.feedback / "ref" / f"{run.name}.html").read_text()
