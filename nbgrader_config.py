@@ -23,9 +23,11 @@ _ROOT = os.path.dirname(os.path.abspath(__file__))
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
+from mlgrade import prepare_nbgrader  # noqa: E402
 from mlgrade.course import GRADING, course_settings  # noqa: E402
 from mlgrade.paths import default_db_url, default_work, ensure_sqlite_folder  # noqa: E402
 
+prepare_nbgrader()  # alembic on PATH when the server was started without the venv activated
 course_settings(c)
 c.CourseDirectory.root = _ROOT
 c.CourseDirectory.source_directory = "solutions"

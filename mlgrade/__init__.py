@@ -46,27 +46,31 @@ Limits and their defaults: :mod:`mlgrade.limits`.
 import os
 import sys
 
-# nbgrader shells out to ``alembic`` (from the virtual environment) when it opens
-# a gradebook: make the interpreter's own bin folder reachable even when the
-# venv is not activated (``.venv/bin/python -m mlgrade``).
-_BIN = os.path.dirname(sys.executable)
-if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
-
-import warnings
-
-# nbgrader 0.9 with SQLAlchemy 2 warns on every new submission (autoflush); harmless noise.
-warnings.filterwarnings("ignore", message=".*not in session.*")
+__all__ = ["prepare_nbgrader"]
 
 
-def _cache_alembic_head() -> None:
-    """nbgrader runs ``alembic heads`` in a subprocess each time it opens a gradebook
-    (about a second on a loaded machine); the answer never changes within a process."""
+def prepare_nbgrader() -> None:
+    """Make nbgrader work from this process; called by the entry points, not on import.
+
+    * nbgrader shells out to ``alembic`` (from the virtual environment) when it
+      opens a gradebook: the interpreter's own bin folder goes on ``PATH``, even
+      when the venv is not activated (``.venv/bin/python -m mlgrade``);
+    * it runs ``alembic heads`` in a subprocess each time it opens a gradebook
+      (about a second on a loaded machine), and the answer never changes within
+      a process: it is cached;
+    * nbgrader 0.9 with SQLAlchemy 2 warns on every new submission (autoflush):
+      harmless noise, silenced.
+
+    Calling it again does nothing more.
+    """
     import functools
+    import warnings
 
     import nbgrader.api
 
-    nbgrader.api.get_alembic_version = functools.lru_cache(maxsize=1)(nbgrader.api.get_alembic_version)
-
-
-_cache_alembic_head()
+    bin_dir = os.path.dirname(sys.executable)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    warnings.filterwarnings("ignore", message=".*not in session.*")
+    if not hasattr(nbgrader.api.get_alembic_version, "cache_info"):
+        nbgrader.api.get_alembic_version = functools.lru_cache(maxsize=1)(nbgrader.api.get_alembic_version)

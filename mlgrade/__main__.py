@@ -85,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("serve", help=argparse.SUPPRESS)  # a long-lived worker of mlgrade.pool
 
     args = parser.parse_args(argv)
+    from . import prepare_nbgrader
+
+    prepare_nbgrader()
     try:
         if args.command == "worker":
             from .worker import main as worker_main

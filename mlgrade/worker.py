@@ -309,6 +309,9 @@ def prepare_process() -> None:
     # A soft limit: the sandboxed kernel sets its own (mlgrade.kernel_boot).
     soft, hard = WORKER_MEMORY_MB * 2 ** 20, resource.getrlimit(resource.RLIMIT_AS)[1]
     resource.setrlimit(resource.RLIMIT_AS, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+    from . import prepare_nbgrader
+
+    prepare_nbgrader()
     import nbgrader.apps  # noqa: F401  (the slow import, paid once)
     import nbgrader.preprocessors  # noqa: F401
 

@@ -25,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from mlgrade import prepare_nbgrader  # noqa: E402
 from mlgrade.course import CourseError, assignments, generate, hidden_snippets, leaks, notebooks, read_source  # noqa: E402
 
 
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--assignment", nargs="+", default=None,
                         help="release only these assignments (default: all; other folders are left alone)")
     args = parser.parse_args(argv)
+    prepare_nbgrader()
     if not args.source.is_dir():
         parser.error(f"source folder {args.source} does not exist")
     with tempfile.TemporaryDirectory(prefix="mlgrade-fresh-") as tmp:

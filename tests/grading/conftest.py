@@ -22,7 +22,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from mlgrade import prepare_nbgrader  # noqa: E402
 from mlgrade.course import assignments, hidden_snippets, notebooks, parts, read_source  # noqa: E402
+
+prepare_nbgrader()  # the tests open gradebooks themselves, as the entry points do
 
 FIXTURES = REPO / "tests" / "grading" / "fixtures" / "solutions"
 SOLUTIONS = REPO / "solutions"
