@@ -358,6 +358,11 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
         canaries[name].wait()
         if failures:
             return
+        # The merge runs in its own thread, so this worker grades its next submission meanwhile.
+        merges.append(merger.submit(commit, key, digest, spec, result))
+
+    def commit(key, digest, spec, result):
+        name = spec["assignment"]
         with lock:
             merge(db_url, result, answers)
             publish_autograded(Path(spec["work"]), work, spec["student"], name)
@@ -369,13 +374,18 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
             log(f"graded {key}: {sum((g['auto_score'] or 0) for g in result['grades'].values()):g} points "
                 f"({status})")
 
+    merger = ThreadPoolExecutor(max_workers=1)  # one merge at a time, in order of completion
+    merges: list = []
     if tasks:
         try:
             with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
                 list(pool.map(one, tasks))
         finally:
+            merger.shutdown(wait=True)
             if runner:
                 runner.close()
+    for done in merges:
+        done.result()  # a merge that failed is an error of the run, never a silently lost grade
     if failures:
         raise CanaryError(
             "Grading stopped before any student was graded (nothing was merged or exported):\n  "
