@@ -56,5 +56,6 @@ def test_help_lists_the_main_targets() -> None:
     result = make(ROOT, "help")
     assert result.returncode == 0
     for target in ("book", "test", "lab", "serve", "release", "grade", "grade-worker", "exchange-release",
-                   "exchange-collect", "collect", "feedback", "bench-grade", "clean"):
+                   "exchange-collect", "collect", "feedback", "formgrader", "pdf", "test-fast", "test-deps",
+                   "bench-grade", "clean"):
         assert f"make {target} " in result.stdout, f"'make help' does not list {target}"
