@@ -50,6 +50,8 @@ html { font-size: 10.5pt; }
 body { background: white; margin: 0; }
 .bd-article-container, .bd-content, .bd-main, article.bd-article { max-width: none !important; width: auto !important;
   padding: 0 !important; margin: 0 !important; display: block !important; }
+/* sphinx-book-theme's print style hides each article's first h1 (it prints its own title): show them. */
+.bd-main .bd-content .bd-article h1:first-of-type { display: block !important; }
 section.pdf-page { break-before: page; }
 section.pdf-page:first-of-type { break-before: auto; }
 .pdf-title-page { break-after: page; text-align: center; padding-top: 30vh; }
@@ -337,8 +339,12 @@ def print_pdf(document: Path, out_pdf: Path, *, wait_for_math: bool = True) -> d
 
 def add_bookmarks(pdf: Path, outline: list) -> int:
     """Bookmarks from the named destinations chromium wrote for the contents' links; return their number."""
+    import logging
+
     from pypdf import PdfReader, PdfWriter
 
+    # pypdf warns that chromium's trailer /Size is short; it reads the file correctly anyway.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     reader = PdfReader(pdf)
     destinations = {name.lstrip("/"): reader.get_destination_page_number(dest)
                      for name, dest in reader.named_destinations.items()}
