@@ -248,6 +248,18 @@ def _short(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+_NUMBER = re.compile(r"[+\-−]?\d+(?:[.,]\d+)*(?:[eE][+\-−]?\d+)?")
+_UNIT = re.compile(r"(?<![^\W\d_])(?:ns|µs|us|ms|s|x)(?![^\W\d_])")
+
+
+def language_neutral(message_id: str) -> bool:
+    """A message with nothing to translate: numbers (timings, table cells a code cell printed),
+    with at most a unit. Sphinx shows it as it is; its value may change from one execution of the
+    chapter to the next (a timing), so it is never required in a catalogue."""
+    rest = _UNIT.sub("", _NUMBER.sub("", message_id))
+    return not re.search(r"[^\W\d_]", rest)
+
+
 def check_catalogue(po_path: Path, pot_path: Path | None) -> Report:
     """Everything wrong with one catalogue, compared with the current English messages (``pot_path``)."""
     from babel.messages.pofile import read_po
@@ -259,10 +271,11 @@ def check_catalogue(po_path: Path, pot_path: Path | None) -> Report:
     current = None
     if pot_path is not None:
         with open(pot_path, "rb") as handle:
-            current = {message.id for message in read_po(handle) if message.id}
+            current = {message.id for message in read_po(handle)
+                       if message.id and not language_neutral(message.id)}
     ids = set()
     for message in catalogue:
-        if not message.id:
+        if not message.id or language_neutral(message.id):
             continue
         ids.add(message.id)
         where = f"msgid {_short(message.id)!r}"
@@ -277,7 +290,8 @@ def check_catalogue(po_path: Path, pot_path: Path | None) -> Report:
         for difference in differences(message.id, message.string):
             problems.append(f"{where}: the translation has {difference}")
     for message in catalogue.obsolete.values():
-        problems.append(f"obsolete message (#~) {_short(message.id)!r}: delete it")
+        if not language_neutral(message.id):  # a timing that changed leaves its old value behind
+            problems.append(f"obsolete message (#~) {_short(message.id)!r}: delete it")
     if current is not None:
         for missing in sorted(current - ids):
             problems.append(f"msgid {_short(missing)!r}: new in the English page, not in the catalogue "
