@@ -281,6 +281,7 @@ def run(spec: dict) -> dict:
                     "notebook": nb.name, "grade_id": grade.name, "auto_score": auto,
                     "max_score": grade.max_score, "needs_manual_grade": bool(grade.needs_manual_grade),
                     "cell_type": grade.cell_type}
+    result["notes"] = list(dict.fromkeys(notes))  # a cell stopped twice (timeout, then interrupt) is named once
     result["seconds"] = round(time.monotonic() - start, 2)
     (work / "result.json").write_text(json.dumps(result, indent=1))
     return result
