@@ -116,6 +116,17 @@ def bwrap_argv(*, writable: list[Path], private: Path, uid: int, limits_env: str
         for parent in reversed(Path(target).parents):
             if str(parent) != "/" and str(parent) not in parents and not str(parent).startswith(("/usr", "/etc")):
                 parents.append(str(parent))
+    # Without root the folders bwrap makes belong to the kernel's user: a read-only root covers
+    # those on /, but the ones it makes inside the private /tmp (a checkout under /tmp) need a
+    # read-only tmpfs of their own, unless a writable folder lies below them.
+    sealed = []
+    if unprivileged():
+        tops = {Path("/tmp", Path(p).relative_to("/tmp").parts[0]) for p in (install, venv, mlcalc)
+                if Path(p).is_relative_to("/tmp") and Path(p) != Path("/tmp")}
+        sealed = sorted(str(top) for top in tops
+                        if not any(Path(w) == top or Path(w).is_relative_to(top) for w in writable))
+        for top in sealed:
+            argv += ["--tmpfs", top]
     for parent in parents:
         argv += ["--perms", "0755", "--dir", parent]
     for path in (install, venv, mlcalc):
@@ -130,6 +141,8 @@ def bwrap_argv(*, writable: list[Path], private: Path, uid: int, limits_env: str
     # The skeleton of folders bwrap made (/work, /root ... above the binds) belongs to the
     # sandbox's uid without root: read-only, so only the bound folders and /tmp take writes.
     argv += ["--remount-ro", "/"]
+    for top in sealed:
+        argv += ["--remount-ro", top]
     argv += ["--chdir", str(home), "--unsetenv", "JPY_PARENT_PID",
              "--setenv", "HOME", str(home), "--setenv", "MPLCONFIGDIR", str(home / ".mpl"),
              "--setenv", "MPLBACKEND", "Agg", "--setenv", "MLGRADE_LIMITS", limits_env,
