@@ -256,6 +256,10 @@ def test_chapter_1_runs_without_errors(lab, page) -> None:
 
 def test_slider_moves_with_the_keyboard_and_changes_the_figure(page) -> None:
     slider = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .widget-slider [role='slider']").first
+    if not slider.count():  # the explorer's output may be out of view after Run All: look for it
+        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer").first.evaluate(
+            "e => { e.scrollTop = 0; }")
+        scroll_until(page, slider)
     assert slider.count() == 1, "chapter 1 shows no ipywidgets slider after Run All"
     slider.scroll_into_view_if_needed()
     widget = slider.locator("xpath=ancestor::div[contains(@class, 'jp-OutputArea')][1]")
