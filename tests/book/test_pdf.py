@@ -31,7 +31,7 @@ def poppler(tool: str) -> str:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # printed once per run, however the tests interleave
 def printed(built_book: Path, tmp_path_factory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("pdf") / "book.pdf"
     completed = subprocess.run([sys.executable, str(ROOT / "tools" / "pdf.py"), "--out", str(out)],
