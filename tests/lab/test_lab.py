@@ -254,13 +254,40 @@ def test_chapter_1_runs_without_errors(lab, page) -> None:
     assert error_outputs(page) == []
 
 
-def test_slider_moves_with_the_keyboard_and_changes_the_figure(page) -> None:
+def find_explorer_slider(page):
+    """The first ipywidgets slider of the open notebook, scrolling from the top to find it; or None."""
     slider = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .widget-slider [role='slider']").first
-    if not slider.count():  # the explorer's output may be out of view after Run All: look for it
-        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer").first.evaluate(
-            "e => { e.scrollTop = 0; }")
-        scroll_until(page, slider)
-    assert slider.count() == 1, "chapter 1 shows no ipywidgets slider after Run All"
+    if slider.count():
+        return slider
+    outer = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer").first
+    if not outer.count():
+        return None
+    outer.evaluate("e => { e.scrollTop = 0; }", timeout=10_000)
+    scroll_until(page, slider)
+    return slider if slider.count() else None
+
+
+def describe_page(page) -> str:
+    """What the browser shows instead of the notebook: the URL, the open tabs and any dialog."""
+    try:
+        tabs = page.eval_on_selector_all(".lm-TabBar-tab .lm-TabBar-tabLabel", "els => els.map(e => e.textContent)")
+        dialogs = page.eval_on_selector_all(".jp-Dialog", "els => els.map(e => e.innerText.slice(0, 300))")
+        return f"url={page.url} tabs={tabs} dialogs={dialogs}"
+    except Exception as error:  # a crashed renderer answers nothing
+        return f"url={page.url}: {type(error).__name__}: {error}"
+
+
+def test_slider_moves_with_the_keyboard_and_changes_the_figure(lab, page) -> None:
+    slider = find_explorer_slider(page)
+    if slider is None:
+        # Under load (make test runs the grader beside this test) the page has lost chapter 1's
+        # panel once (CI, stop 18): say what it showed, then open the chapter again and run it.
+        first_look = describe_page(page)
+        print(f"\nno explorer after Run All, opening chapter 1 again: {first_look}")
+        open_in_lab(page, lab, "book/01-limits.md")
+        run_all(page)
+        slider = find_explorer_slider(page)
+        assert slider is not None, f"chapter 1 shows no ipywidgets slider after Run All: {describe_page(page)}"
     slider.scroll_into_view_if_needed()
     widget = slider.locator("xpath=ancestor::div[contains(@class, 'jp-OutputArea')][1]")
     before_value = slider.get_attribute("aria-valuenow")
