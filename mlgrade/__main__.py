@@ -111,9 +111,8 @@ def main(argv: list[str] | None = None) -> int:
                             db_url=args.db_url or default_db_url(), jobs=args.jobs, limits=limits,
                             unsafe_no_sandbox=args.unsafe_no_sandbox, work=args.work,
                             scheduler=args.scheduler)
-            problems = [(k, r) for k, r in sorted(outcome.results.items()) if r.get("error") or r.get("notes")]
-            for (student, name), result in problems:
-                for line in ([result["error"]] if result.get("error") else []) + result.get("notes", []):
+            for (student, name), result in sorted(outcome.results.items()):
+                for line in ([result.error] if result.error else []) + result.notes:
                     print(f"  {student}/{name}: {line}")
             print(f"grades: {args.grades} ({outcome.graded} graded, {outcome.reused} already in the gradebook, "
                   f"{outcome.seconds:.1f} s)")

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from .course import assignments, notebooks
-from .grade import _prepare, grade
+from .grade import grade, prepare_templates
 from .limits import Limits
 
 
@@ -84,7 +84,7 @@ def bench(source: Path, assignment: str | None, copies: int, jobs: int) -> int:
             shutil.copyfile(notebook, folder / notebook.name)
         base = root / "base"
         base.mkdir()
-        _prepare(source, [name], base, f"sqlite:///{base / 'gradebook.db'}")
+        prepare_templates(source, [name], base, f"sqlite:///{base / 'gradebook.db'}")
         timings = {"plain nbgrader autograde (1 process, no sandbox)": plain_nbgrader(source, name, subs, root)}
         for label, n in ((f"make grade JOBS=1 (sandboxed)", 1), (f"make grade JOBS={jobs} (sandboxed)", jobs)):
             work = root / f"jobs{n}"
@@ -94,7 +94,7 @@ def bench(source: Path, assignment: str | None, copies: int, jobs: int) -> int:
             outcome = grade(subs, work / "grades.csv", source_dir=source, db_url=db, jobs=n, limits=limits,
                             work=work, log=lambda *a: None)
             timings[label] = time.monotonic() - start
-            failed = [k for k, r in outcome.results.items() if r.get("error")]
+            failed = [k for k, r in outcome.results.items() if r.error]
             if failed:
                 print(f"error: {len(failed)} submission(s) failed in the run {label}, e.g. {failed[0]}",
                       file=sys.stderr)

@@ -4,7 +4,9 @@ Each (student, assignment) becomes one Dask task. The task carries what it
 needs as bytes (the submission folder, and the assignment's template that the
 parent generated with nbgrader), runs the same ``python -m mlgrade worker`` in
 the same bubblewrap sandbox on the Dask worker's machine, in a temporary
-folder, and returns its result with the autograded notebooks. The parent
+folder, and returns its result with the autograded notebooks. The task and
+its result travel as JSON objects (:class:`mlgrade.results.WorkerSpec` and
+:class:`mlgrade.results.GradeResult`), checked when they arrive. The parent
 merges the results one at a time into the course gradebook and its ledger, as
 in a local run: an interrupted run resumes, and the grades equal a local run's.
 No shared file system is needed.
@@ -22,17 +24,17 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 import shutil
 import socket
 import tarfile
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from .course import REPO, CourseError
-from .limits import Limits
+from .results import FormatError, GradeResult, WorkerSpec
 from .sandbox import SandboxError
 
 #: Folders whose sources must be identical on the parent and on every worker.
@@ -120,27 +122,30 @@ def _local_pool():
 
 
 def grade_remote(spec: dict, submission: bytes | None, template: bytes, timeout: float) -> dict:
-    """Run on a Dask worker: grade one submission in a temporary folder; return the result and files."""
+    """Run on a Dask worker: grade one submission (``spec``: :meth:`WorkerSpec.to_dict`) in a temporary
+    folder; return the result (:meth:`GradeResult.to_dict`), the files to keep and the worker's name."""
     with tempfile.TemporaryDirectory(prefix="mlgrade-task-") as tmp:
         root = Path(tmp)
         unpack(template, root / "template")
-        spec = dict(spec, work=str(root / "run"), template=str(root / "template"))
+        task = replace(WorkerSpec.from_dict(spec, "the task sent to this Dask worker"),
+                       work=root / "run", template=root / "template")
         if submission is not None:
             unpack(submission, root / "submission")
-            spec["submission"] = str(root / "submission")
-        result = _local_pool().run(spec, timeout)
+            task = replace(task, submission=root / "submission")
+        result = _local_pool().run(task, timeout)
         run = root / "run"
         keep = io.BytesIO()
         with tarfile.open(fileobj=keep, mode="w:gz") as tar:
             for name in ("worker.log", "autograde.log", "course/autograded"):
                 if (run / name).exists():
                     tar.add(run / name, arcname=name)
-        return {"result": result, "files": keep.getvalue(),
+        return {"result": result.to_dict(), "files": keep.getvalue(),
                 "worker": f"{socket.gethostname()}:{os.getpid()}"}
 
 
 class DaskRunner:
-    """Sends grading tasks to the Dask scheduler at ``address`` (see the module docstring)."""
+    """Sends grading tasks to the Dask scheduler at ``address`` (a :class:`mlgrade.results.Runner`, see the
+    module docstring)."""
 
     def __init__(self, address: str, *, unsafe_no_sandbox: bool, connect_timeout: float = 20) -> None:
         from dask.distributed import Client
@@ -173,37 +178,36 @@ class DaskRunner:
                 self._templates[str(path)] = self.client.scatter(pack(path), broadcast=True, hash=False)
             return self._templates[str(path)]
 
-    def run(self, spec: dict, timeout: float) -> dict:
-        """Grade ``spec`` on the cluster; unpack its files into ``spec['work']``; return the result.
+    def run(self, spec: WorkerSpec, timeout: float) -> GradeResult:
+        """Grade ``spec`` on the cluster; unpack its files into ``spec.work``; return the result.
 
         A task whose worker was lost (after Dask's own retries) comes back as an
         error with ``retry`` set: the parent merges it as 0 points but leaves it
         out of the ledger, so the next run grades it again.
         """
-        work = Path(spec["work"])
         submission = None
-        if spec.get("submission"):
+        if spec.submission is not None:
             left_out: list[str] = []
-            limit = Limits.from_env(spec["limits"]).file_size_mb * 2 ** 20
-            submission = pack(Path(spec["submission"]), limit, left_out)
-            spec = dict(spec, left_out=left_out)
-        future = self.client.submit(grade_remote, spec, submission, self._template(Path(spec["template"])),
+            submission = pack(spec.submission, spec.limits.file_size_mb * 2 ** 20, left_out)
+            spec = replace(spec, left_out=tuple(left_out))
+        future = self.client.submit(grade_remote, spec.to_dict(), submission, self._template(spec.template),
                                     timeout, pure=False)
         try:
             # The worker enforces ``timeout`` itself; the margin covers queueing behind other tasks.
             answer = future.result(timeout=timeout * 4 + 600)
         except Exception as exc:  # KilledWorker, CommClosedError, a lost connection, a timeout...
             future.cancel()
-            return {"assignment": spec["assignment"], "student": spec["student"], "grades": {}, "notes": [],
-                    "retry": True,
-                    "error": f"the Dask task failed ({type(exc).__name__}: {str(exc)[:200]}); "
-                             f"run make grade again to retry it"}
-        if work.exists():
-            shutil.rmtree(work)
-        unpack(answer["files"], work)
-        result = answer["result"]
-        result["graded_on"] = answer["worker"]
-        (work / "result.json").write_text(json.dumps(result, indent=1))
+            return GradeResult.failure(spec, f"the Dask task failed ({type(exc).__name__}: {str(exc)[:200]}); "
+                                             f"run make grade again to retry it", retry=True)
+        try:
+            result = GradeResult.from_dict(answer["result"], f"the result from the Dask worker {answer['worker']}")
+        except FormatError as exc:
+            return GradeResult.failure(spec, str(exc))
+        if spec.work.exists():
+            shutil.rmtree(spec.work)
+        unpack(answer["files"], spec.work)
+        result.graded_on = answer["worker"]
+        result.write(spec.work / "result.json")
         return result
 
     def close(self) -> None:

@@ -16,13 +16,13 @@ enters a report: only the student's own code and outputs do.
 from __future__ import annotations
 
 import html
-import json
 import re
 from pathlib import Path
 
 import nbformat
 
 from .course import assignments, hidden_snippets, notebooks, parts, read_source
+from .results import GradeResult, PartScore, read_report
 
 REDACTED = "[hidden test detail removed]"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -79,19 +79,19 @@ def manual_marks(db_url: str | None, student: str, assignment: str) -> dict[str,
     return marks
 
 
-def _manual_section(part, got: dict, mark: dict, esc) -> str:
+def _manual_section(part, got: PartScore | None, mark: dict, esc) -> str:
     head = f"<section class='manual'><h3>{esc(part.grade_id)} ({part.points:g} points, graded by hand)</h3>"
     comment = mark.get("comment")
     note = f"<p class='comment'>Your instructor's comment: {esc(comment)}</p>" if comment else ""
     if mark.get("manual_score") is not None and not mark.get("needs_manual_grade"):
         return head + f"<p>Your instructor gave <b>{mark['manual_score']:g}</b> of {part.points:g} points.</p>" \
             + note + "</section>"
-    if got.get("auto_score") == 0 and not got.get("needs_manual_grade") and mark.get("manual_score") is None:
+    if got is not None and got.auto_score == 0 and not got.needs_manual_grade and mark.get("manual_score") is None:
         return head + "<p>No answer: the answer cell was left as released (0 points).</p>" + note + "</section>"
     return head + "<p>Your written answer awaits grading by your instructor.</p>" + note + "</section>"
 
 
-def render(result: dict, notebooks_: list[tuple[Path, Path | None]], scrub, marks: dict | None = None) -> str:
+def render(result: GradeResult, notebooks_: list[tuple[Path, Path | None]], scrub, marks: dict | None = None) -> str:
     """The HTML report of one student's assignment: every notebook of it, part by part.
 
     ``notebooks_`` pairs each source notebook with the student's autograded copy
@@ -100,9 +100,8 @@ def render(result: dict, notebooks_: list[tuple[Path, Path | None]], scrub, mark
     """
     esc = lambda text: html.escape(scrub(text))  # noqa: E731
     marks = marks or {}
-    assignment, student = result["assignment"], result["student"]
-    graded = result.get("grades", {})
-    total = sum((g.get("auto_score") or 0) for g in graded.values())
+    assignment, student = result.assignment, result.student
+    total = result.auto_total
     manual_total = sum(m["manual_score"] for m in marks.values()
                        if m.get("manual_score") is not None and not m.get("needs_manual_grade"))
     maximum = sum(p.points for source_nb, _ in notebooks_ for p in parts(read_source(source_nb)))
@@ -111,21 +110,23 @@ def render(result: dict, notebooks_: list[tuple[Path, Path | None]], scrub, mark
     summary += f" ({manual_total:g} of them given by hand)" if manual_total else ""
     summary += "; written answers still to be graded by your instructor are not counted yet." if awaiting else "."
     body = [f"<h1>{esc(assignment)}: feedback for {esc(student)}</h1>", f"<p class='total'>{summary}</p>"]
-    # The worker's notes already name every guard event (tampering, blocked attempts) once.
-    problems = ([result["error"]] if result.get("error") else []) + list(result.get("notes", []))
+    # The worker's notes name every guard event (tampering, blocked attempts) once; result.guard is
+    # what they were made from, so it is not shown again.
+    problems = ([result.error] if result.error else []) + result.notes
     if problems:
         body.append("<h2>Grading notes</h2><ul>" + "".join(f"<li>{esc(p)}</li>" for p in problems) + "</ul>")
     for source_nb, autograded in notebooks_:
         if len(notebooks_) > 1:
             body.append(f"<h2>{esc(source_nb.name)}</h2>")
-        body.extend(_notebook_parts(source_nb, autograded, graded, marks, esc))
+        body.extend(_notebook_parts(source_nb, autograded, result.grades, marks, esc))
     style = ("body{font-family:sans-serif;max-width:60em;margin:2em auto} .passed h3{color:#1a7f37} "
              ".failed h3{color:#b42318} pre{background:#f6f8fa;padding:.5em;overflow:auto} .why{font-family:monospace}")
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{esc(assignment)} feedback: {esc(student)}"
             f"</title><style>{style}</style></head><body>{''.join(body)}</body></html>\n")
 
 
-def _notebook_parts(source_nb: Path, autograded: Path | None, graded: dict, marks: dict, esc) -> list[str]:
+def _notebook_parts(source_nb: Path, autograded: Path | None, graded: dict[str, PartScore], marks: dict,
+                    esc) -> list[str]:
     order = parts(read_source(source_nb))
     nb = None
     if autograded is not None and autograded.exists():
@@ -145,8 +146,8 @@ def _notebook_parts(source_nb: Path, autograded: Path | None, graded: dict, mark
     body = ["<h2>Parts</h2>"] if nb is not None or order else []
     for part in order:
         key = f"{source_nb.stem}/{part.grade_id}"
-        got = graded.get(key, {})
-        score = got.get("auto_score")
+        got = graded.get(key)
+        score = got.auto_score if got is not None else None
         if not part.auto:
             body.append(_manual_section(part, got, marks.get(key, {}), esc))
             continue
@@ -169,11 +170,6 @@ def _notebook_parts(source_nb: Path, autograded: Path | None, graded: dict, mark
     return body
 
 
-def submitted(result: dict) -> bool:
-    """Whether the student handed anything in for this assignment."""
-    return not any(note.startswith("no submission") for note in result.get("notes") or [])
-
-
 def write_all(work: Path, out: Path, source: Path, db_url: str | None = None) -> tuple[list[Path], list[str]]:
     """Write ``out/<student>/<assignment>.html`` for every submitted assignment graded in ``work``.
 
@@ -185,12 +181,12 @@ def write_all(work: Path, out: Path, source: Path, db_url: str | None = None) ->
         raise FileNotFoundError(f"no grading results in {work}: run make grade first")
     scrub = _scrubber(source)
     written, missing = [], []
-    for key, result in sorted(json.loads(report.read_text()).items()):
-        student, assignment = key.split("/", 1)
+    for (student, assignment), result in sorted(read_report(report).items()):
+        key = f"{student}/{assignment}"
         source_nbs = notebooks(source, assignment)
         if not source_nbs:
             continue
-        if not submitted(result):
+        if not result.submitted:
             missing.append(key)
             continue
         folder = work / "runs" / assignment / student / "course" / "autograded" / student / assignment

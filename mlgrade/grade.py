@@ -6,14 +6,17 @@ Work happens under ``<work>`` (default ``_grading/work/<hash of the gradebook UR
 * ``templates/<assignment>/``: the assignment generated once per run by nbgrader
   (source copy, release, a template gradebook);
 * ``runs/<assignment>/<student>/``: one worker's private course, sandbox and
-  ``result.json`` (kept for ``make feedback``);
+  ``result.json`` (a :class:`mlgrade.results.GradeResult`, kept for ``make feedback``);
 * ``ledger.json``: which (student, assignment) is already merged, with a digest
   of the submission, the source and the limits. A rerun after an interruption
   grades only what is missing or changed.
 
 Workers write only their private gradebooks; the parent merges each result
 into the course gradebook itself, under a lock, one at a time, then records it
-in the ledger. The CSV comes from nbgrader's own ``CsvExportPlugin``.
+in the ledger; ``report.json`` holds every result of the run. Workers run
+locally (:class:`mlgrade.pool.WorkerPool`) or on a Dask cluster
+(:class:`mlgrade.cluster.DaskRunner`), both :class:`mlgrade.results.Runner`.
+The CSV comes from nbgrader's own ``CsvExportPlugin``.
 """
 
 from __future__ import annotations
@@ -22,9 +25,6 @@ import hashlib
 import json
 import os
 import secrets
-import signal
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .course import COURSE_ID, GRADING, REPO, CourseError, assignments, generate, notebooks
+from .course import COURSE_ID, CourseError, assignments, generate, notebooks
 from .limits import Limits
 from .paths import default_db_url, default_work, ensure_sqlite_folder  # noqa: F401 (re-exported)
+from .results import NO_SUBMISSION, FormatError, GradeResult, Runner, WorkerSpec, write_report
 from .sandbox import SandboxError, check_sandbox
 
 UID_BASE = 200000
@@ -61,11 +62,18 @@ def _digest_tree(path: Path | None) -> str:
     return h.hexdigest()
 
 
+def _write_json(path: Path, data: object) -> None:
+    """Replace ``path`` by ``data`` as JSON in one step (a kill never leaves half a file)."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
 @dataclass
 class Outcome:
     """What a run did: results per (student, assignment), and what was skipped as already graded."""
 
-    results: dict[tuple[str, str], dict] = field(default_factory=dict)
+    results: dict[tuple[str, str], GradeResult] = field(default_factory=dict)
     pending: list[str] = field(default_factory=list)
     reused: int = 0
     graded: int = 0
@@ -84,12 +92,10 @@ class Ledger:
 
     def record(self, key: str, digest: str) -> None:
         self.data[key] = digest
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True))
-        os.replace(tmp, self.path)
+        _write_json(self.path, self.data)
 
 
-def merge(db_url: str, result: dict, answers: "AnswerDigests | None" = None) -> None:
+def merge(db_url: str, result: GradeResult, answers: AnswerDigests | None = None) -> None:
     """Write one worker's scores into the course gradebook, keeping manual scores.
 
     A manually graded answer that already has a manual score and changed since
@@ -98,27 +104,25 @@ def merge(db_url: str, result: dict, answers: "AnswerDigests | None" = None) -> 
     """
     from nbgrader.api import Gradebook
 
-    assignment, student = result["assignment"], result["student"]
+    assignment, student = result.assignment, result.student
     with Gradebook(db_url, COURSE_ID) as gb:
         gb.update_or_create_student(student)
         kwargs = {}
-        if result.get("timestamp"):
-            kwargs["timestamp"] = datetime.fromisoformat(result["timestamp"])
+        if result.timestamp:
+            kwargs["timestamp"] = datetime.fromisoformat(result.timestamp)
         submission = gb.update_or_create_submission(assignment, student, **kwargs)
-        grades = result.get("grades") or {}
         for notebook in submission.notebooks:
-            penalty = (result.get("late_penalty") or {}).get(notebook.name)
-            notebook.late_submission_penalty = penalty
+            notebook.late_submission_penalty = result.late_penalty.get(notebook.name)
             for grade in notebook.grades:
                 key = f"{notebook.name}/{grade.name}"
-                got = grades.get(key)
+                got = result.grades.get(key)
                 if got is not None:
-                    grade.auto_score = got["auto_score"]
+                    grade.auto_score = got.auto_score
                     if grade.manual_score is None:
-                        grade.needs_manual_grade = got["needs_manual_grade"]
+                        grade.needs_manual_grade = got.needs_manual_grade
                     elif answers is not None and answers.changed(student, assignment, key, result):
                         grade.needs_manual_grade = True
-                        result.setdefault("notes", []).append(
+                        result.notes.append(
                             f"{key}: the written answer changed since it was graded by hand; "
                             f"flagged for grading again (the old manual score is kept until then)")
                 elif grade.cell_type == "code":
@@ -136,17 +140,15 @@ class AnswerDigests:
         self.path = path
         self.data: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
 
-    def changed(self, student: str, assignment: str, key: str, result: dict) -> bool:
+    def changed(self, student: str, assignment: str, key: str, result: GradeResult) -> bool:
         old = self.data.get(f"{student}/{assignment}/{key}")
-        new = (result.get("answers") or {}).get(key)
+        new = result.answers.get(key)
         return old is not None and new is not None and old != new
 
-    def record(self, student: str, assignment: str, result: dict) -> None:
-        for key, digest in (result.get("answers") or {}).items():
+    def record(self, student: str, assignment: str, result: GradeResult) -> None:
+        for key, digest in result.answers.items():
             self.data[f"{student}/{assignment}/{key}"] = digest
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True))
-        os.replace(tmp, self.path)
+        _write_json(self.path, self.data)
 
 
 def pending_manual(db_url: str, students: list[str], names: list[str]) -> list[str]:
@@ -194,7 +196,7 @@ def export(db_url: str, grades_csv: Path, students: list[str], names: list[str])
         plugin.export(gb)
 
 
-def _prepare(source_dir: Path, names: list[str], work: Path, db_url: str) -> dict[str, str]:
+def prepare_templates(source_dir: Path, names: list[str], work: Path, db_url: str) -> dict[str, str]:
     """Generate each assignment's template and register it in the course gradebook; return source digests."""
     digests = {}
     stamp_file = work / "sources.json"
@@ -212,7 +214,7 @@ def _prepare(source_dir: Path, names: list[str], work: Path, db_url: str) -> dic
         generate(source_dir, name, template, f"sqlite:///{template / 'gradebook.db'}")
         generate(source_dir, name, work / "course-db", db_url)
         stamps[name] = digest
-        stamp_file.write_text(json.dumps(stamps, indent=1, sort_keys=True))
+        _write_json(stamp_file, stamps)
     return digests
 
 
@@ -235,21 +237,44 @@ def _first_error(autograded: Path) -> str:
     return ""
 
 
-def canary_problem(source_dir: Path, name: str, result: dict, run_dir: Path) -> str | None:
+def canary_problem(source_dir: Path, name: str, result: GradeResult, run_dir: Path) -> str | None:
     """Why the reference solution's result is not full marks on every auto-graded part (None if it is)."""
     from .course import parts, read_source
 
     expected = {f"{nb.stem}/{p.grade_id}": p.points for nb in notebooks(source_dir, name)
                 for p in parts(read_source(nb)) if p.auto}
-    got = {key: (result.get("grades") or {}).get(key, {}).get("auto_score") for key in expected}
+    got = {key: result.grades[key].auto_score if key in result.grades else None for key in expected}
     short = {key: got[key] for key in expected if got[key] != expected[key]}
-    if not short and not result.get("error"):
+    if not short and not result.error:
         return None
     earned = sum(v or 0 for v in got.values())
-    why = result.get("error") or _first_error(run_dir / "course" / "autograded" / CANARY / name) \
-        or "; ".join(result.get("notes") or [])
+    why = result.error or _first_error(run_dir / "course" / "autograded" / CANARY / name) \
+        or "; ".join(result.notes)
     return (f"the reference solution of {name} scored {earned:g} of {sum(expected.values()):g} auto-graded "
             f"points in the sandbox (short on {sorted(short)}); first error: {why or 'none reported'}")
+
+
+def _earlier_result(path: Path, log) -> GradeResult | None:
+    """The result an earlier run recorded at ``path``, or None: then the submission is graded again
+    (and a file this mlgrade cannot read is named)."""
+    if not path.exists():
+        return None
+    try:
+        return GradeResult.read(path)
+    except FormatError as exc:
+        log(f"{exc}: graded again")
+        return None
+
+
+def open_runner(scheduler: str | None, jobs: int, *, unsafe_no_sandbox: bool) -> Runner:
+    """The Dask cluster at ``scheduler`` (all its worker threads), or else ``jobs`` local worker processes."""
+    if scheduler:
+        from .cluster import DaskRunner
+
+        return DaskRunner(scheduler, unsafe_no_sandbox=unsafe_no_sandbox)
+    from .pool import WorkerPool
+
+    return WorkerPool(jobs)
 
 
 def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str, jobs: int,
@@ -277,7 +302,7 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
             raise SandboxError(f"{exc}\nGrading stopped: nothing ran unsandboxed. Fix the sandbox, or pass "
                                f"--unsafe-no-sandbox (make grade UNSANDBOXED=1) to run student code with "
                                f"your own rights.") from None
-    digests = _prepare(source_dir, names, work, db_url)
+    digests = prepare_templates(source_dir, names, work, db_url)
     students = sorted(p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
     ledger = Ledger(work / "ledger.json")
     answers = AnswerDigests(work / "answers.json")
@@ -298,54 +323,49 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
                                     f"{unsafe_no_sandbox}".encode()).hexdigest()
             key = f"{student}/{name}"
             run_dir = work / "runs" / name / student
-            if ledger.done(key, digest) and (run_dir / "result.json").exists():
-                outcome.results[(student, name)] = json.loads((run_dir / "result.json").read_text())
+            earlier = _earlier_result(run_dir / "result.json", log) if ledger.done(key, digest) else None
+            if earlier is not None:
+                outcome.results[(student, name)] = earlier
                 outcome.reused += 1
             elif folder is None:
-                outcome.results[(student, name)] = {"assignment": name, "student": student, "grades": {},
-                                                    "notes": ["no submission (0 points)"], "error": None}
+                outcome.results[(student, name)] = GradeResult(name, student, notes=[NO_SUBMISSION])
                 with lock:
                     ledger.record(key, digest)
             else:
-                n_notebooks = max(1, len(notebooks(source_dir, name)))
+                def task(run: Path, who: str, submitted: Path) -> WorkerSpec:
+                    return WorkerSpec(work=run, assignment=name, student=who, template=work / "templates" / name,
+                                      limits=limits, uid=_sandbox_uid(), submission=submitted.resolve(),
+                                      unsafe_no_sandbox=unsafe_no_sandbox)
+
+                timeout = limits.notebook_timeout * max(1, len(notebooks(source_dir, name))) \
+                    + limits.cell_timeout + 60
                 if name not in canaries:
                     canaries[name] = threading.Event()
-                    tasks.insert(len(canaries) - 1, (None, None, {
-                        "work": str(work / "canary" / name), "assignment": name, "student": CANARY,
-                        "submission": str((source_dir / name).resolve()),
-                        "template": str(work / "templates" / name), "limits": limits.as_env(),
-                        "uid": _sandbox_uid(), "unsafe_no_sandbox": unsafe_no_sandbox},
-                        limits.notebook_timeout * n_notebooks + limits.cell_timeout + 60))
-                tasks.append((key, digest, {
-                    "work": str(run_dir), "assignment": name, "student": student,
-                    "submission": str(folder.resolve()), "template": str(work / "templates" / name),
-                    "limits": limits.as_env(), "uid": _sandbox_uid(),
-                    "unsafe_no_sandbox": unsafe_no_sandbox}, limits.notebook_timeout * n_notebooks + limits.cell_timeout + 60))
+                    tasks.insert(len(canaries) - 1,
+                                 (None, None, task(work / "canary" / name, CANARY, source_dir / name), timeout))
+                tasks.append((key, digest, task(run_dir, student, folder), timeout))
     with lock:
         from nbgrader.api import Gradebook
         with Gradebook(db_url, COURSE_ID) as gb:
             for student in students:
                 gb.update_or_create_student(student)
 
-    runner = None
-    if scheduler and tasks:
-        from .cluster import DaskRunner
-        runner = DaskRunner(scheduler, unsafe_no_sandbox=unsafe_no_sandbox)
+    runner: Runner | None = None
+    if tasks:
+        runner = open_runner(scheduler, min(jobs, len(tasks)), unsafe_no_sandbox=unsafe_no_sandbox)
         jobs = runner.slots
-        log(f"grading {len(tasks)} submission(s) on the Dask cluster at {scheduler} ({jobs} worker threads)")
-    elif tasks:
-        from .pool import WorkerPool
-        runner = WorkerPool(min(jobs, len(tasks)))
+        if scheduler:
+            log(f"grading {len(tasks)} submission(s) on the Dask cluster at {scheduler} ({jobs} worker threads)")
 
     def one(task):
         key, digest, spec, timeout = task
-        name = spec["assignment"]
+        name = spec.assignment
         if failures:
             return
         if key is None:  # the canary of assignment ``name``
             try:
                 result = runner.run(spec, timeout)
-                problem = canary_problem(source_dir, name, result, Path(spec["work"]))
+                problem = canary_problem(source_dir, name, result, spec.work)
             except Exception as exc:  # never leave the students' tasks waiting
                 problem = f"grading the reference solution of {name} failed: {exc}"
             if problem:
@@ -362,17 +382,14 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
         merges.append(merger.submit(commit, key, digest, spec, result))
 
     def commit(key, digest, spec, result):
-        name = spec["assignment"]
         with lock:
             merge(db_url, result, answers)
-            publish_autograded(Path(spec["work"]), work, spec["student"], name)
-            if not result.get("retry"):  # a lost Dask worker: graded again by the next run
+            publish_autograded(spec.work, work, spec.student, spec.assignment)
+            if not result.retry:  # a lost Dask worker: graded again by the next run
                 ledger.record(key, digest)
-            outcome.results[(spec["student"], spec["assignment"])] = result
+            outcome.results[(spec.student, spec.assignment)] = result
             outcome.graded += 1
-            status = result.get("error") or "ok"
-            log(f"graded {key}: {sum((g['auto_score'] or 0) for g in result['grades'].values()):g} points "
-                f"({status})")
+            log(f"graded {key}: {result.auto_total:g} points ({result.error or 'ok'})")
 
     merger = ThreadPoolExecutor(max_workers=1)  # one merge at a time, in order of completion
     merges: list = []
@@ -397,7 +414,6 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
               "solution passes its own tests.")
     export(db_url, grades_csv, students, names)
     outcome.pending = pending_manual(db_url, students, names)
-    (work / "report.json").write_text(json.dumps(
-        {f"{s}/{a}": r for (s, a), r in sorted(outcome.results.items())}, indent=1))
+    write_report(work / "report.json", outcome.results)
     outcome.seconds = time.monotonic() - start
     return outcome

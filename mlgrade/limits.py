@@ -24,6 +24,7 @@ fails alone (that submission gets 0 points and a reason) instead of the machine.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -42,12 +43,26 @@ class Limits:
     output_mb: int = 8
 
     def as_env(self) -> str:
+        """``name=value,...``: how the sandboxed kernel receives them (``MLGRADE_LIMITS``)."""
         return ",".join(f"{k}={v}" for k, v in asdict(self).items())
 
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
     @classmethod
-    def from_env(cls, text: str) -> "Limits":
-        values = dict(item.split("=", 1) for item in text.split(",") if item)
-        return cls(**{f.name: int(values[f.name]) for f in fields(cls) if f.name in values})
+    def from_dict(cls, values: Mapping[str, object]) -> Limits:
+        """Limits from ``{name: value}`` (a missing name takes its default).
+
+        Raises ValueError naming an unknown limit or a value that is not a positive whole number.
+        """
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown limit(s) {sorted(unknown)}; known: {sorted(known)}")
+        for name, value in values.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"limit {name} must be positive, got {value!r}")
+        return cls(**values)
 
 
 def load(config_file: Path | None, overrides: dict[str, int | None]) -> Limits:
@@ -61,7 +76,4 @@ def load(config_file: Path | None, overrides: dict[str, int | None]) -> Limits:
             raise ValueError(f"{config_file}: unknown limit(s) {sorted(unknown)}; known: {sorted(known)}")
         values.update({k: int(v) for k, v in table.items()})
     values.update({k: int(v) for k, v in overrides.items() if v is not None})
-    for name, value in values.items():
-        if value <= 0:
-            raise ValueError(f"limit {name} must be positive, got {value}")
-    return Limits(**values)
+    return Limits.from_dict(values)

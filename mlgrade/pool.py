@@ -1,7 +1,7 @@
 """Long-lived local grading processes: nbgrader is imported once per process, not once per submission.
 
 ``WorkerPool(jobs)`` keeps ``jobs`` processes running ``python -m mlgrade serve``.
-Each reads the path of a spec (``spec.json``, see :func:`mlgrade.worker.run`)
+Each reads the path of a spec (``spec.json``, a :class:`mlgrade.results.WorkerSpec`)
 from its standard input, grades that one submission exactly as a one-shot
 worker would (private course folder and gradebook, a sandboxed kernel with a
 fresh uid and private temporary folder per notebook), writes ``result.json``
@@ -18,7 +18,6 @@ reason, and the next task gets a fresh process.
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import secrets
@@ -30,14 +29,10 @@ import time
 from pathlib import Path
 
 from .course import REPO
+from .results import FormatError, GradeResult, WorkerSpec
 
 #: Submissions one process grades before it is replaced by a fresh one.
 MAX_TASKS = 200
-
-
-def _failure(spec: dict, error: str) -> dict:
-    return {"assignment": spec["assignment"], "student": spec["student"], "grades": {}, "notes": [],
-            "error": error}
 
 
 class _Process:
@@ -99,7 +94,8 @@ class _Process:
 
 
 class WorkerPool:
-    """``jobs`` long-lived grading processes; :meth:`run` is called from the parent's threads."""
+    """``jobs`` long-lived grading processes (a :class:`mlgrade.results.Runner`); :meth:`run` is called
+    from the parent's threads."""
 
     def __init__(self, jobs: int) -> None:
         self.slots = max(1, jobs)
@@ -117,15 +113,15 @@ class WorkerPool:
             self._all.append(process)
         return process
 
-    def run(self, spec: dict, timeout: float) -> dict:
+    def run(self, spec: WorkerSpec, timeout: float) -> GradeResult:
         """Grade ``spec`` in one of the processes; the result is also in ``<work>/result.json``."""
-        work = Path(spec["work"])
+        work = spec.work
         work.mkdir(parents=True, exist_ok=True)
         result_file = work / "result.json"
         if result_file.exists():
             result_file.unlink()
         spec_path = work / "spec.json"
-        spec_path.write_text(json.dumps(spec))
+        spec.write(spec_path)
         process = self._take()
         status = "died"
         try:
@@ -136,12 +132,15 @@ class WorkerPool:
                 process = None
             self._idle.put(process)
         if status == "timeout":
-            return _failure(spec, f"wall-clock limit of {int(timeout)} s for the whole submission exceeded; "
-                                  f"the kernel was killed (0 points)")
+            return GradeResult.failure(spec, f"wall-clock limit of {int(timeout)} s for the whole submission "
+                                             f"exceeded; the kernel was killed (0 points)")
         if result_file.exists():
-            return json.loads(result_file.read_text())
-        return _failure(spec, f"the grading worker stopped (exit code {process.proc.returncode if process else '-'}); "
-                              f"see {work / 'worker.log'}")
+            try:
+                return GradeResult.read(result_file)
+            except FormatError as exc:
+                return GradeResult.failure(spec, f"the grading worker wrote an unreadable result: {exc}")
+        return GradeResult.failure(spec, f"the grading worker stopped (exit code "
+                                         f"{process.proc.returncode if process else '-'}); see {work / 'worker.log'}")
 
     def close(self) -> None:
         for process in self._all:
@@ -179,11 +178,10 @@ def serve() -> int:
         if not line.strip():
             continue
         nonce, _, path = line.strip().partition(" ")
-        spec_path = Path(path)
-        spec = json.loads(spec_path.read_text())
+        spec = WorkerSpec.read(Path(path))
         sys.stdout.flush()
         sys.stderr.flush()
-        log = os.open(Path(spec["work"]) / "worker.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        log = os.open(spec.work / "worker.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(log, 1)
         os.dup2(log, 2)
         os.close(log)

@@ -12,18 +12,17 @@ manager and the guard preprocessors; the result is written to
 from __future__ import annotations
 
 import copy
-import json
 import shutil
-import uuid
 import sys
 import time
 import traceback
+import uuid
 from pathlib import Path
 
 import nbformat
 
 from .course import COURSE_ID, nbgrader_config
-from .limits import Limits
+from .results import GradeResult, GuardReport, PartScore, WorkerSpec
 
 def _grade_ids(nb) -> list[str]:
     return [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells
@@ -157,7 +156,19 @@ def autograde_preprocessors(*, guard: bool) -> list:
     return chain
 
 
-def run(spec: dict) -> dict:
+def guard_notes(notebook: str, report: GuardReport) -> list[str]:
+    """The grading notes of what the guard saw in ``notebook``: tampering, blocked attempts, restored patches."""
+    notes = [f"{notebook}.ipynb: tampering detected: {reason}" for reason in report.tampered]
+    notes += [f"{notebook}.ipynb: blocked: {attempt}" for attempt in report.attempts
+              if not attempt.startswith("restored ")]
+    restored = [a for a in report.attempts if a.startswith("restored ")]
+    if restored:
+        notes.append(f"{notebook}.ipynb: patched what the tests use; restored before the tests: "
+                     + "; ".join(r.split(" ", 2)[-1] for r in restored)[:300])
+    return notes
+
+
+def run(spec: WorkerSpec) -> GradeResult:
     """Autograde the submission described by ``spec``; return the result (also written to disk)."""
     from nbgrader.api import Gradebook
     from nbgrader.apps import NbGraderAPI
@@ -168,10 +179,8 @@ def run(spec: dict) -> dict:
     from .guard import VerifyProof
 
     start = time.monotonic()
-    work = Path(spec["work"])
-    assignment, student = spec["assignment"], spec["student"]
-    limits = Limits.from_env(spec["limits"])
-    template = Path(spec["template"])
+    work, template, limits = spec.work, spec.template, spec.limits
+    assignment, student = spec.assignment, spec.student
     course = work / "course"
     if course.exists():
         shutil.rmtree(course)
@@ -183,10 +192,10 @@ def run(spec: dict) -> dict:
 
     notes: list[str] = []
     release = template / "release" / assignment
-    submission = Path(spec["submission"]) if spec.get("submission") else None
+    submission = spec.submission
     if submission is not None:
         # Files over the size limit: left out here, or already by the parent (mlgrade.cluster).
-        too_large = {rel for rel in spec.get("left_out") or []
+        too_large = {rel for rel in spec.left_out
                      if not any(part.startswith(".") for part in Path(rel).parts)}
         for path in sorted(submission.rglob("*")):
             rel = path.relative_to(submission)
@@ -227,42 +236,34 @@ def run(spec: dict) -> dict:
     config.SafeExecute.max_output_bytes = limits.output_mb * 2 ** 20
     config.Execute.kernel_manager_class = "mlgrade.sandbox.SandboxKernelManager"
     config.SandboxKernelManager.work_dir = str(sandbox)
-    config.SandboxKernelManager.uid = int(spec["uid"])
+    config.SandboxKernelManager.uid = spec.uid
     config.SandboxKernelManager.limits_env = limits.as_env()
-    config.SandboxKernelManager.sandbox = "none" if spec.get("unsafe_no_sandbox") else "bwrap"
+    config.SandboxKernelManager.sandbox = "none" if spec.unsafe_no_sandbox else "bwrap"
     config.InjectGuard.private_dir = str(sandbox / "private")
     config.LimitOutput.max_lines = 200
-    config.Autograde.autograde_preprocessors = autograde_preprocessors(
-        guard=not spec.get("unsafe_no_sandbox"))
-    if not spec.get("unsafe_no_sandbox"):
+    config.Autograde.autograde_preprocessors = autograde_preprocessors(guard=not spec.unsafe_no_sandbox)
+    if not spec.unsafe_no_sandbox:
         sandbox.mkdir(parents=True, exist_ok=True)
 
-    result = {"assignment": assignment, "student": student, "notes": notes, "grades": {},
-              "error": None, "guard": {}, "answers": {}}
+    result = GradeResult(assignment, student)
     gradable = submission is not None and any(target.glob("*.ipynb"))
     if submission is not None and not gradable:
         notes.append("no notebook of the assignment to grade (0 points)")
     if gradable:
         api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-        VerifyProof.reports = result["guard"]
+        reports: dict[str, dict] = {}
+        VerifyProof.reports = reports
         outcome = api.autograde(assignment, student, force=True, create=True)
         (work / "autograde.log").write_text((outcome.get("log") or "") + "\n" + (outcome.get("error") or ""))
         if not outcome["success"]:
-            result["error"] = _short_error(outcome)
+            result.error = _short_error(outcome)
         for path in sorted((course / "autograded" / student / assignment).glob("*.ipynb")):
             graded_nb = nbformat.read(str(path), as_version=4)
             notes += [f"{path.name}: {line}" for line in limit_notes(graded_nb, limits)]
-            result["answers"].update(written_answers(graded_nb, path.stem))
-        for notebook, info in result["guard"].items():
-            for reason in info.get("tampered") or []:
-                notes.append(f"{notebook}.ipynb: tampering detected: {reason}")
-            for attempt in info.get("attempts") or []:
-                if not attempt.startswith("restored "):
-                    notes.append(f"{notebook}.ipynb: blocked: {attempt}")
-            restored = [a for a in info.get("attempts") or [] if a.startswith("restored ")]
-            if restored:
-                notes.append(f"{notebook}.ipynb: patched what the tests use; restored before the tests: "
-                             + "; ".join(r.split(" ", 2)[-1] for r in restored)[:300])
+            result.answers.update(written_answers(graded_nb, path.stem))
+        for notebook, info in reports.items():
+            result.guard[notebook] = GuardReport.from_dict(info, f"the guard's report of {notebook}")
+            notes += guard_notes(notebook, result.guard[notebook])
     with Gradebook(db_url, COURSE_ID) as gb:
         gb.update_or_create_student(student)
         if not gradable:
@@ -270,20 +271,19 @@ def run(spec: dict) -> dict:
             when = {"timestamp": parse_utc(stamp.read_text().strip())} if stamp.is_file() else {}
             gb.update_or_create_submission(assignment, student, **when)
         sub = gb.find_submission(assignment, student)
-        result["timestamp"] = sub.timestamp.isoformat() if sub.timestamp else None
+        result.timestamp = sub.timestamp.isoformat() if sub.timestamp else None
         for nb in sub.notebooks:
-            result.setdefault("late_penalty", {})[nb.name] = nb.late_submission_penalty
+            result.late_penalty[nb.name] = nb.late_submission_penalty
             for grade in nb.grades:
                 auto = grade.auto_score
-                if not gradable or (result["error"] and auto is None and grade.cell_type == "code"):
+                if not gradable or (result.error and auto is None and grade.cell_type == "code"):
                     auto = 0.0
-                result["grades"][f"{nb.name}/{grade.name}"] = {
-                    "notebook": nb.name, "grade_id": grade.name, "auto_score": auto,
-                    "max_score": grade.max_score, "needs_manual_grade": bool(grade.needs_manual_grade),
-                    "cell_type": grade.cell_type}
-    result["notes"] = list(dict.fromkeys(notes))  # a cell stopped twice (timeout, then interrupt) is named once
-    result["seconds"] = round(time.monotonic() - start, 2)
-    (work / "result.json").write_text(json.dumps(result, indent=1))
+                result.grades[f"{nb.name}/{grade.name}"] = PartScore(
+                    notebook=nb.name, grade_id=grade.name, auto_score=auto, max_score=grade.max_score,
+                    needs_manual_grade=bool(grade.needs_manual_grade), cell_type=grade.cell_type)
+    result.notes = list(dict.fromkeys(notes))  # a cell stopped twice (timeout, then interrupt) is named once
+    result.seconds = round(time.monotonic() - start, 2)
+    result.write(work / "result.json")
     return result
 
 
@@ -317,20 +317,19 @@ def prepare_process() -> None:
     import nbgrader.preprocessors  # noqa: F401
 
 
-def run_and_record(spec: dict) -> bool:
+def run_and_record(spec: WorkerSpec) -> bool:
     """:func:`run`, with any failure written to ``result.json`` as that submission's error."""
     try:
         run(spec)
     except Exception:
-        failure = {"assignment": spec["assignment"], "student": spec["student"], "grades": {},
-                   "notes": [], "error": "grading failed: " + traceback.format_exc(limit=3)[-800:]}
-        (Path(spec["work"]) / "result.json").write_text(json.dumps(failure, indent=1))
+        error = "grading failed: " + traceback.format_exc(limit=3)[-800:]
+        GradeResult.failure(spec, error).write(spec.work / "result.json")
         return False
     return True
 
 
 def main(spec_path: str) -> int:
-    spec = json.loads(Path(spec_path).read_text())
+    spec = WorkerSpec.read(Path(spec_path))
     prepare_process()
     return 0 if run_and_record(spec) else 1
 
