@@ -10,7 +10,7 @@ Runs inside bubblewrap as root, before any student code:
 3. sets the resource limits of ``MLGRADE_LIMITS`` (``RLIMIT_AS``, ``RLIMIT_NPROC``,
    ``RLIMIT_FSIZE``, no core files);
 4. imports the modules tests rely on, snapshots their namespaces and installs
-   an audit hook (which no Python code can remove) that
+   an audit hook (:class:`Guard`; no Python code can remove it) that
    * on ``mlgrade.begin`` from a genuine guarded test function (its code is
      compared with the instructor's, compiled here before any student code ran;
      its builtins must be the real ones) restores those namespaces;
@@ -74,166 +74,198 @@ def _fingerprint(code):
             code.co_argcount, code.co_kwonlyargcount, consts)
 
 
-def _install_guard(spec, log_fd):
-    import builtins
-    import importlib
-    import threading
+_ABSENT = object()  # a module attribute that is missing
 
-    key = spec["key"].encode()
-    for name in TRUSTED:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
-    modules = {name: sys.modules[name] for name in TRUSTED if name in sys.modules}
-    snapshot = {}
-    real_builtins = vars(builtins)
-    expected = {}
-    for grade_id, source in spec.get("tests", {}).items():
-        code = compile(source, "<mlgrade>", "exec")
-        for const in code.co_consts:
-            if hasattr(const, "co_code") and const.co_name == "__mlgrade_test__":
-                expected[grade_id] = _fingerprint(const)
-    spec.pop("tests", None)  # keep no test source in memory longer than needed
-    prefixes = tuple({sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(importlib.__file__))}
-                     | {os.path.dirname(modules["mlcalc"].__file__) if "mlcalc" in modules else sys.prefix})
-    state = {"busy": False, "active": None, "tampered": None, "armed": False, "outside": 0, "forks": 0,
-             "pid": os.getpid()}
-    # Where a notebook may legitimately read: anything else is reported (the sandbox
-    # has nothing else to show, so such an open fails anyway).
-    allowed = prefixes + (os.getcwd(), os.environ.get("HOME", "/nonexistent"), "/tmp", "/proc", "/dev", "/usr",
-                          "/etc", "/lib", "/bin", "/sys")
-    blocked = {"gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys.settrace", "sys.setprofile",
-               "sys.addaudithook", "ctypes.dlopen", "ctypes.dlsym", "ctypes.addressof", "sys._current_frames"}
 
-    def write(line):
+class Guard:
+    """The test guard of one kernel: an audit hook over the namespaces the tests rely on (step 4 above).
+
+    ``spec`` holds the HMAC ``key`` and the guarded ``tests`` (grade id -> wrapped
+    source, see :func:`mlgrade.guard.wrap_test`); ``log_fd`` is the guard log,
+    open for writing. :meth:`install` adds the hook; it arms itself at the first
+    cell IPython compiles (ipykernel and IPython have set themselves up by then,
+    and no student code has run).
+    """
+
+    #: Audit events refused once armed: each would reach the guard itself.
+    BLOCKED = frozenset({"gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys.settrace",
+                         "sys.setprofile", "sys.addaudithook", "ctypes.dlopen", "ctypes.dlsym",
+                         "ctypes.addressof", "sys._current_frames"})
+    #: Unsigned "attempt open" lines written at most, per kernel.
+    MAX_OPEN_REPORTS = 20
+
+    def __init__(self, spec, log_fd):
+        import builtins
+        import importlib
+        import threading
+
+        self.threading = threading
+        self.key = spec["key"].encode()
+        self.log_fd = log_fd
+        for name in TRUSTED:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                pass
+        self.modules = {name: sys.modules[name] for name in TRUSTED if name in sys.modules}
+        self.sys_modules = sys.modules
+        self.snapshot = {}
+        self.real_builtins = vars(builtins)
+        self.expected = {}
+        for grade_id, source in spec.get("tests", {}).items():
+            code = compile(source, "<mlgrade>", "exec")
+            for const in code.co_consts:
+                if hasattr(const, "co_code") and const.co_name == "__mlgrade_test__":
+                    self.expected[grade_id] = _fingerprint(const)
+        spec.pop("tests", None)  # keep no test source in memory longer than needed
+        mlcalc = self.modules.get("mlcalc")
+        self.prefixes = tuple({sys.prefix, sys.base_prefix, os.path.dirname(os.path.dirname(importlib.__file__))}
+                              | {os.path.dirname(mlcalc.__file__) if mlcalc is not None else sys.prefix})
+        # Where a notebook may legitimately read: anything else is reported (the sandbox
+        # has nothing else to show, so such an open fails anyway).
+        self.allowed = self.prefixes + (os.getcwd(), os.environ.get("HOME", "/nonexistent"), "/tmp", "/proc",
+                                        "/dev", "/usr", "/etc", "/lib", "/bin", "/sys")
+        self.busy = False  # the hook is handling an mlgrade event (its own audited calls pass)
+        self.armed = False
+        self.active = None  # the grade id of the test running
+        self.tampered = None  # why the active test was stopped
+        self.outside = 0  # "attempt open" lines written
+        self.forks = 0
+        self.pid = os.getpid()
+
+    def install(self):
+        sys.addaudithook(self.hook)
+
+    def write(self, line):
         try:
-            os.write(log_fd, (line.replace("\n", " ") + "\n").encode())
+            os.write(self.log_fd, (line.replace("\n", " ") + "\n").encode())
         except OSError:
             pass
 
-    def signed(text):
-        return text + " " + hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+    def signed(self, text):
+        return text + " " + hmac.new(self.key, text.encode(), hashlib.sha256).hexdigest()
 
-    def arm():
-        # At the first cell: ipykernel and IPython have finished setting themselves up
-        # (they use sys.settrace, add names to builtins), no student code has run yet.
-        for name, module in modules.items():
-            snapshot[name] = {k: v for k, v in vars(module).items() if not (name == "builtins" and k in SHELL_BUILTINS)}
-        state["armed"] = True
+    def arm(self):
+        for name, module in self.modules.items():
+            self.snapshot[name] = {k: v for k, v in vars(module).items()
+                                   if not (name == "builtins" and k in SHELL_BUILTINS)}
+        self.armed = True
 
+    @staticmethod
     def watched(name, attr, value):
+        """Whether a new attribute counts as a patch (IPython's own names and imported submodules do not)."""
         return not (name == "builtins" and attr in SHELL_BUILTINS) and type(value).__name__ != "module"
 
-    def changes():
+    def changes(self):
+        """What differs from the snapshot: replaced, deleted or added names, and ``sys.modules`` entries."""
         found = []
-        if sys.modules is not sys_modules:
+        if sys.modules is not self.sys_modules:
             found.append("sys.modules")
-        for name, module in modules.items():
-            if sys_modules.get(name) is not module:
+        for name, module in self.modules.items():
+            if self.sys_modules.get(name) is not module:
                 found.append(f"sys.modules[{name!r}]")
             current = vars(module)
-            before = snapshot[name]
+            before = self.snapshot[name]
             for attr, value in before.items():
-                if current.get(attr, changes) is not value:
+                if current.get(attr, _ABSENT) is not value:
                     found.append(f"{name}.{attr}")
             for attr, value in current.items():
-                if attr not in before and watched(name, attr, value):
+                if attr not in before and self.watched(name, attr, value):
                     found.append(f"{name}.{attr}")
         return found
 
-    def restore():
-        sys.modules = sys_modules
-        for name, module in modules.items():
-            sys_modules[name] = module
+    def restore(self):
+        sys.modules = self.sys_modules
+        for name, module in self.modules.items():
+            self.sys_modules[name] = module
             current = vars(module)
-            before = snapshot[name]
-            for attr in [a for a, v in current.items() if a not in before and watched(name, a, v)]:
+            before = self.snapshot[name]
+            for attr in [a for a, v in current.items() if a not in before and self.watched(name, a, v)]:
                 del current[attr]
             current.update(before)
 
-    def foreign_threads():
-        me = threading.get_ident()
+    def foreign_thread(self):
+        """The file of student code another thread runs, if one does."""
+        me = self.threading.get_ident()
         for ident, frame in sys._current_frames().items():
             if ident == me:
                 continue
             while frame is not None:
                 filename = frame.f_code.co_filename
-                if not filename.startswith(prefixes) and not filename.startswith("<frozen"):
+                if not filename.startswith(self.prefixes) and not filename.startswith("<frozen"):
                     return filename
                 frame = frame.f_back
         return None
 
-    def genuine(frame, grade_id):
-        return (grade_id in expected and frame.f_builtins is real_builtins
-                and _fingerprint(frame.f_code) == expected[grade_id])
+    def genuine(self, frame, grade_id):
+        """Whether ``frame`` runs the instructor's test ``grade_id`` with the real builtins."""
+        return (grade_id in self.expected and frame.f_builtins is self.real_builtins
+                and _fingerprint(frame.f_code) == self.expected[grade_id])
 
-    sys_modules = sys.modules
-
-    def hook(event, args):
-        if state["busy"]:
+    def hook(self, event, args):
+        if self.busy:
             return
-        if not state["armed"]:
+        if not self.armed:
             if event == "compile" and len(args) > 1 and isinstance(args[1], str) \
                     and ("ipykernel_" in args[1] or args[1].startswith("<ipython-input")):
-                arm()
+                self.arm()
             else:
                 return
-        if event in blocked:
-            write(f"refused {event}")
+        if event in self.BLOCKED:
+            self.write(f"refused {event}")
             raise RuntimeError(f"{event} is not allowed while grading")
         if event == "open" and args and isinstance(args[0], str) and args[0].startswith("/proc/") \
                 and args[0].rstrip("/").endswith(("/mem", "/environ")):
-            write(f"refused open {args[0]}")
+            self.write(f"refused open {args[0]}")
             raise PermissionError(f"reading {args[0]} is not allowed while grading")
         if event == "socket.connect" or event == "socket.bind":
-            write(f"attempt {event} {args[1:]!r}"[:300])
+            self.write(f"attempt {event} {args[1:]!r}"[:300])
             return
         if event == "os.fork":
-            state["forks"] += 1
-            if state["forks"] == 1 and os.getpid() == state["pid"]:
+            self.forks += 1
+            if self.forks == 1 and os.getpid() == self.pid:
                 limit = resource.getrlimit(resource.RLIMIT_NPROC)[0]
-                write(f"attempt fork: the notebook starts processes; the process limit ({limit} "
-                      f"processes and threads) bounds them")
+                self.write(f"attempt fork: the notebook starts processes; the process limit ({limit} "
+                           f"processes and threads) bounds them")
             return
-        if event == "open" and args and isinstance(args[0], str) and state["outside"] < 20:
+        if event == "open" and args and isinstance(args[0], str) and self.outside < self.MAX_OPEN_REPORTS:
             path = os.path.abspath(args[0])
-            if not path.startswith(allowed):
-                state["outside"] += 1
-                write(f"attempt open {path}"[:300])
+            if not path.startswith(self.allowed):
+                self.outside += 1
+                self.write(f"attempt open {path}"[:300])
             return
         if not event.startswith("mlgrade."):
             return
-        state["busy"] = True
+        self.busy = True
         try:
-            grade_id = str(args[0]) if args else ""
-            frame = sys._getframe(1)
-            if not genuine(frame, grade_id):
-                write(f"forged {event} {grade_id}")
-                raise RuntimeError("mlgrade events may only come from the instructor's test code")
-            if event == "mlgrade.begin":
-                found = changes()
-                if found:
-                    write(f"restored {grade_id} " + ",".join(found[:20]))
-                restore()
-                state["active"], state["tampered"] = grade_id, None
-            elif event == "mlgrade.check" and state["active"] == grade_id:
-                found = changes()
-                thread = foreign_threads()
-                if found or thread:
-                    reason = ("patched during the test: " + ", ".join(found[:5])) if found \
-                        else f"another thread runs student code ({thread})"
-                    state["tampered"] = reason
-                    write(signed(f"tampered {grade_id} {reason}"))
-                    restore()
-                    raise AssertionError(f"the grader stopped this test: {reason}")
-            elif event == "mlgrade.passed" and state["active"] == grade_id and state["tampered"] is None:
-                write(signed(f"passed {grade_id}"))
-                state["active"] = None
+            self.test_event(event, str(args[0]) if args else "", sys._getframe(1))
         finally:
-            state["busy"] = False
+            self.busy = False
 
-    sys.addaudithook(hook)
+    def test_event(self, event, grade_id, frame):
+        """``mlgrade.begin``, ``.check`` or ``.passed`` of the test ``grade_id``, sent from ``frame``."""
+        if not self.genuine(frame, grade_id):
+            self.write(f"forged {event} {grade_id}")
+            raise RuntimeError("mlgrade events may only come from the instructor's test code")
+        if event == "mlgrade.begin":
+            found = self.changes()
+            if found:
+                self.write(f"restored {grade_id} " + ",".join(found[:20]))
+            self.restore()
+            self.active, self.tampered = grade_id, None
+        elif event == "mlgrade.check" and self.active == grade_id:
+            found = self.changes()
+            thread = self.foreign_thread()
+            if found or thread:
+                reason = ("patched during the test: " + ", ".join(found[:5])) if found \
+                    else f"another thread runs student code ({thread})"
+                self.tampered = reason
+                self.write(self.signed(f"tampered {grade_id} {reason}"))
+                self.restore()
+                raise AssertionError(f"the grader stopped this test: {reason}")
+        elif event == "mlgrade.passed" and self.active == grade_id and self.tampered is None:
+            self.write(self.signed(f"passed {grade_id}"))
+            self.active = None
 
 
 def main():
@@ -251,7 +283,7 @@ def main():
     _drop_privileges()
     _limits()
     if spec.get("key"):
-        _install_guard(spec, log_fd)
+        Guard(spec, log_fd).install()
     sys.argv = ["ipykernel_launcher"] + sys.argv[1:]
     from ipykernel import kernelapp
     kernelapp.launch_new_instance()

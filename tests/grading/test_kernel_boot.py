@@ -1,0 +1,183 @@
+"""The test guard of ``mlgrade/kernel_boot.py`` (:class:`Guard`), unit by unit, without bubblewrap.
+
+Each test starts a plain Python process that installs the guard as the
+sandboxed kernel does (no sandbox, no ipykernel), then runs "cells": code
+compiled under IPython's cell file names, the first of which arms the guard,
+and the instructor's tests wrapped by :func:`mlgrade.guard.wrap_test` as
+``InjectGuard`` puts them into a notebook. The guard log is read back with
+the grader's own :func:`mlgrade.guard.read_log`, which checks the signatures.
+The end-to-end tests (``test_adversarial.py``) run the same guard in the sandbox.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from mlgrade.guard import read_log, wrap_test  # noqa: E402
+
+# The process under test: installs the guard, runs ``setup`` (before arming) and then each cell,
+# and prints each cell's outcome ("ok" or the exception) as JSON on its last line.
+HARNESS = r'''
+import json, os, sys
+config = json.loads(sys.stdin.read())
+sys.path.insert(0, config["mlgrade"])  # kernel_boot imports nothing from the mlgrade package
+import kernel_boot
+
+log_fd = os.open(config["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+kernel_boot.Guard({"key": config["key"], "tests": config["tests"]}, log_fd).install()
+namespace = {"WRAPPED": config["tests"]}
+exec(compile(config["setup"], "<setup>", "exec"), namespace)
+outcomes = []
+for number, source in enumerate(config["cells"], 1):
+    try:
+        exec(compile(source, f"<ipython-input-{number}-0>", "exec"), namespace)
+        outcomes.append("ok")
+    except BaseException as exc:
+        outcomes.append(f"{type(exc).__name__}: {exc}")
+print(json.dumps(outcomes))
+'''
+
+SQUARE_TEST = '''# Part 1: square(x) returns x**2.
+from mlcalc.testing import assert_close
+assert_close(square(3.0), 9.0, name="square(3.0)")
+for value in (-2.0, 0.5):
+    assert_close(square(value), value ** 2, name="square", input=value)
+'''
+
+# A cell that runs the wrapped test of ``grade_id`` (the source InjectGuard puts into the notebook).
+WRAP = "exec(WRAPPED[{grade_id!r}], globals())"
+
+
+def run_guard(tmp_path: Path, cells: list[str], *, tests: dict[str, str] | None = None, setup: str = "",
+              timeout: float = 120) -> tuple[list[str], set[str], list[str], list[str]]:
+    """Run ``cells`` under a fresh guard; return each cell's outcome and the log's (passed, tampered, attempts)."""
+    key = secrets.token_hex(32)
+    wrapped = {grade_id: wrap_test(source, grade_id) for grade_id, source in (tests or {}).items()}
+    assert all(wrapped.values()), wrapped
+    log = tmp_path / "guard.log"
+    config = {"mlgrade": str(REPO / "mlgrade"), "log": str(log), "key": key, "tests": wrapped,
+              "setup": setup, "cells": cells}
+    proc = subprocess.run([sys.executable, "-c", HARNESS], input=json.dumps(config), capture_output=True,
+                          text=True, timeout=timeout, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    outcomes = json.loads(proc.stdout.strip().splitlines()[-1])
+    passed, tampered, attempts = read_log(log, key)
+    return outcomes, passed, tampered, attempts
+
+
+def test_refusals_and_reports(tmp_path):
+    """Once armed (not before), what reaches the guard is refused and logged; forks, opens outside
+    and sockets are reported; nothing unsigned counts as a pass."""
+    blocked_by_call = ["import gc; gc.get_objects()", "import gc; gc.get_referrers(1)",
+                       "import gc; gc.get_referents(1)", "import sys; sys.settrace(None)",
+                       "import sys; sys.setprofile(None)", "import sys; sys._current_frames()"]
+    blocked_by_event = ["ctypes.dlopen", "ctypes.dlsym", "ctypes.addressof"]
+    cells = blocked_by_call + [f"import sys; sys.audit({event!r}, None)" for event in blocked_by_event] + [
+        # Python drops a hook that an existing hook refuses, silently: the new hook never runs.
+        "import sys\nseen = []\nsys.addaudithook(lambda event, args: seen.append(event))\n"
+        "sys.audit('mlgrade-test.event')\nassert not seen, seen",
+        "open('/proc/self/mem', 'rb')",
+        "import os; open(f'/proc/{os.getpid()}/environ', 'rb')",
+        "import os; open(os.devnull).close()",  # inside what a notebook may read: not reported
+        "try:\n    open('/nonexistent\\nsecond line')\nexcept OSError:\n    pass",
+        "for i in range(25):\n    try:\n        open(f'/nonexistent-{i}')\n    except OSError:\n        pass",
+        "import socket\nwith socket.socket() as s:\n    s.bind(('127.0.0.1', 0))\n"
+        "with socket.socket() as s:\n    try:\n        s.connect(('127.0.0.1', 9))\n    except OSError:\n        pass",
+        "import os\nfor _ in range(2):\n    pid = os.fork()\n    if pid == 0:\n        os._exit(0)\n"
+        "    os.waitpid(pid, 0)",
+        "import sys; sys.audit('mlgrade.begin', 'part1')",
+        "import sys; sys.audit('mlgrade.passed', 'nope')",
+    ]
+    outcomes, passed, tampered, attempts = run_guard(
+        tmp_path, cells, tests={"part1": SQUARE_TEST}, setup="import gc; gc.get_objects()")
+    refused = ["gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys.settrace", "sys.setprofile",
+               "sys._current_frames"] + blocked_by_event
+    for outcome, event in zip(outcomes, refused):
+        assert outcome == f"RuntimeError: {event} is not allowed while grading", (event, outcome)
+    assert outcomes[len(refused)] == "ok", outcomes[len(refused)]  # the hook was not added
+    refused.append("sys.addaudithook")
+    rest = outcomes[len(refused):]
+    assert rest[0] == "PermissionError: reading /proc/self/mem is not allowed while grading", rest[0]
+    assert rest[1].startswith("PermissionError: reading /proc/") and rest[1].endswith(
+        "/environ is not allowed while grading"), rest[1]
+    assert rest[2:7] == ["ok"] * 5, rest
+    forged = "RuntimeError: mlgrade events may only come from the instructor's test code"
+    assert rest[7:] == [forged, forged], rest
+    assert passed == set() and tampered == [], (passed, tampered)
+    expected = [f"refused {event}" for event in refused]
+    expected += ["refused open /proc/self/mem"]
+    assert attempts[:len(expected)] == expected, attempts
+    assert attempts[len(expected)].startswith("refused open /proc/") and attempts[len(expected)].endswith(
+        "/environ"), attempts
+    later = attempts[len(expected) + 1:]
+    opens = [line for line in later if line.startswith("attempt open")]
+    # At most 20 opens are reported; a newline in a path cannot start a log line of its own.
+    assert opens == ["attempt open /nonexistent second line"] + [f"attempt open /nonexistent-{i}"
+                                                                  for i in range(19)], opens
+    assert [line for line in later if line.startswith("attempt socket")] == [
+        "attempt socket.bind (('127.0.0.1', 0),)", "attempt socket.connect (('127.0.0.1', 9),)"], later
+    forks = [line for line in later if line.startswith("attempt fork")]
+    assert len(forks) == 1 and "process limit" in forks[0], later  # reported once
+    assert later[-2:] == ["forged mlgrade.begin part1", "forged mlgrade.passed nope"], later
+    assert len(later) == len(opens) + 2 + 1 + 2, later  # nothing else was logged
+
+
+def test_a_guarded_test_is_signed_restored_and_stopped(tmp_path):
+    """A passing test gets its signed line; patches made before a test are undone (and reported) before
+    it runs; a patch or a student thread during a test stops it with a signed reason; a test run with
+    other builtins is forged."""
+    ids = ("honest", "patched_before", "patched_during", "thread", "other_builtins")
+    cells = [
+        "def square(x):\n    return x * x",
+        WRAP.format(grade_id="honest"),
+        # Patches of what tests use, and a wrong answer: the real assert_close must catch it.
+        "import builtins, sys, types, numpy, mlcalc.testing\n"
+        "mlcalc.testing.assert_close = lambda *a, **k: None\n"
+        "numpy.allclose = lambda *a, **k: True\n"
+        "builtins.abs = lambda x: 0\n"
+        "builtins.cheat = 1\n"
+        "sys.modules['mlcalc.testing'] = types.ModuleType('mlcalc.testing')\n"
+        "def square(x):\n    return 0.0",
+        WRAP.format(grade_id="patched_before"),
+        "import builtins, sys, numpy, mlcalc.testing\n"
+        "assert builtins.abs(-2) == 2 and not hasattr(builtins, 'cheat')\n"
+        "assert sys.modules['mlcalc.testing'] is mlcalc.testing and numpy.allclose(1, 2) is False",
+        "def square(x):\n    import numpy\n    numpy.allclose = lambda *a, **k: True\n    return x * x",
+        WRAP.format(grade_id="patched_during"),
+        "import numpy\nassert numpy.allclose(1, 2) is False  # restored when the test was stopped",
+        "import threading\n_stop = threading.Event()\n"
+        "def _student_thread():\n    _stop.wait(60)\n"
+        "_thread = threading.Thread(target=_student_thread)\n_thread.start()\n"
+        "def square(x):\n    return x * x",
+        WRAP.format(grade_id="thread"),
+        "_stop.set()\n_thread.join()",
+        "import builtins\nexec(WRAPPED['other_builtins'], {'__builtins__': dict(vars(builtins)), 'square': square})",
+    ]
+    outcomes, passed, tampered, attempts = run_guard(tmp_path, cells, tests={g: SQUARE_TEST for g in ids})
+    assert outcomes[:3] == ["ok"] * 3, outcomes
+    assert outcomes[3].startswith("AssertionError: square(3.0): expected 9.0"), outcomes[3]
+    assert outcomes[4:6] == ["ok", "ok"], outcomes
+    assert outcomes[6] == "AssertionError: the grader stopped this test: patched during the test: numpy.allclose", \
+        outcomes[6]
+    assert outcomes[7:9] == ["ok", "ok"], outcomes
+    assert outcomes[9].startswith("AssertionError: the grader stopped this test: another thread runs student "
+                                  "code (<ipython-input-"), outcomes[9]
+    assert outcomes[10] == "ok", outcomes
+    assert outcomes[11] == "RuntimeError: mlgrade events may only come from the instructor's test code", outcomes
+    assert passed == {"honest"}, passed
+    assert tampered[0] == "patched_during patched during the test: numpy.allclose", tampered
+    assert tampered[1].startswith("thread another thread runs student code (<ipython-input-"), tampered
+    assert len(tampered) == 2, tampered
+    restored = [line for line in attempts if line.startswith("restored patched_before ")]
+    assert len(restored) == 1, attempts
+    names = set(restored[0].split(" ", 2)[2].split(","))
+    assert {"mlcalc.testing.assert_close", "numpy.allclose", "builtins.abs", "builtins.cheat",
+            "sys.modules['mlcalc.testing']"} <= names, names
+    assert attempts[-1] == "forged mlgrade.begin other_builtins", attempts
