@@ -207,3 +207,22 @@ def test_a_reference_that_fails_in_the_sandbox_stops_grading(tmp_path):
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}", "mlcalc") as gb:
         with pytest.raises(MissingEntry):
             gb.find_submission("00-fixture", "honest")
+
+
+def test_gradebook_migration_head_is_read_in_process_as_alembic_prints_it(tmp_path):
+    """prepare_nbgrader() answers nbgrader's ``alembic heads`` subprocess in-process: same revision."""
+    import os
+
+    from nbgrader.api import Gradebook, _temp_alembic_ini
+    from sqlalchemy import text
+
+    from mlgrade import alembic_head
+
+    env = dict(os.environ, PATH=str(REPO / ".venv" / "bin") + os.pathsep + os.environ.get("PATH", ""))
+    with _temp_alembic_ini(f"sqlite:///{tmp_path / 'probe.db'}") as ini:
+        printed = subprocess.run(["alembic", "-c", ini, "heads"], capture_output=True, text=True, env=env,
+                                 check=True).stdout.split()[0]
+    assert alembic_head() == printed
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}", "mlcalc") as gb:
+        written = gb.db.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    assert written == printed
