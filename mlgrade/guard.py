@@ -28,9 +28,16 @@ a test cell by the absence of an error output, so both would score. The defence:
 
 Limits, stated plainly: all of this lives in one process with the student's
 code; it raises the bar (no gc walks, tracing, ctypes or /proc/self/mem to
-reach the hook's key or snapshot), it is not a proof. Tests should import what
-they use inside the test cell (a test reading a global defined by an earlier
-cell reads whatever the student left there).
+reach the hook's key or snapshot; the hook calls nothing the notebook can
+replace and leaves nothing in a traceback), it is not a proof. Known gaps: a
+key the notebook puts into a trusted namespace (or ``sys.modules``) whose hash
+equals a name's makes the guard's dictionary lookups call its ``__eq__``; a
+Python signal handler sees whatever frame runs, the guard's too; mutating a
+trusted function's ``__kwdefaults__`` dictionary in place is not seen; only
+the namespaces of ``kernel_boot.TRUSTED`` are watched, not the modules their
+functions call (``numpy.core.numeric`` behind ``numpy.allclose``). Tests
+should import what they use inside the test cell (a test reading a global
+defined by an earlier cell reads whatever the student left there).
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ import kernel_boot
 
 log_fd = os.open(config["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
 kernel_boot.Guard({"key": config["key"], "tests": config["tests"]}, log_fd).install()
-namespace = {"WRAPPED": config["tests"]}
+namespace = {"WRAPPED": config["tests"], "KEY_OF_THIS_RUN": config["key"]}
 exec(compile(config["setup"], "<setup>", "exec"), namespace)
 outcomes = []
 for number, source in enumerate(config["cells"], 1):
@@ -181,3 +181,217 @@ def test_a_guarded_test_is_signed_restored_and_stopped(tmp_path):
     assert {"mlcalc.testing.assert_close", "numpy.allclose", "builtins.abs", "builtins.cheat",
             "sys.modules['mlcalc.testing']"} <= names, names
     assert attempts[-1] == "forged mlgrade.begin other_builtins", attempts
+
+
+# Notebook code that looks for the guard. Defined before arming (as if it ran in IPython's own
+# set-up): ``found`` names every route by which a notebook reached the guard or its key.
+PROBE = r'''
+import sys
+_getframe = sys._getframe
+found = []
+_inside = []  # the probe itself runs (its own calls of spied functions are not the guard's)
+
+def _guard_on_stack(route):
+    """Record ``route`` if code of kernel_boot.py called the caller (the guard ran the notebook's code)."""
+    if _inside:
+        return
+    _inside.append(route)
+    try:
+        frame = _getframe(2)
+        while frame is not None:
+            if frame.f_code.co_filename.endswith("kernel_boot.py"):
+                found.append(route)
+                break
+            frame = frame.f_back
+    finally:
+        _inside.pop()
+
+def spy(route, real):
+    def spying(*args, **kwargs):
+        _guard_on_stack(route)
+        return real(*args, **kwargs)
+    return spying
+
+def _reaches_guard(value, depth=0, seen=None):
+    """Whether ``value`` leads to the guard or its key within a few steps (no gc: plain references)."""
+    seen = set() if seen is None else seen
+    if depth > 3 or id(value) in seen:
+        return False
+    seen.add(id(value))
+    if type(value).__name__ == "Guard" or (isinstance(value, type) and value.__name__ == "Guard"):
+        return True
+    if isinstance(value, (str, bytes)) and KEY in (value, value.encode() if isinstance(value, str) else value):
+        return True
+    nested = []
+    if isinstance(value, dict):
+        nested = list(value.values())
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        nested = list(value)
+    elif callable(value):
+        nested = [getattr(value, "__self__", None), getattr(value, "__func__", None),
+                  getattr(value, "__defaults__", None), getattr(value, "__globals__", None)]
+        nested += [cell.cell_contents for cell in getattr(value, "__closure__", None) or ()]
+    return any(_reaches_guard(item, depth + 1, seen) for item in nested if item is not None)
+
+def through_traceback(route, error):
+    tb = error.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_filename.startswith("<ipython-input"):
+            tb = tb.tb_next  # the notebook's own frame
+            continue
+        if _reaches_guard(dict(frame.f_locals)) or _reaches_guard(frame.f_globals):
+            found.append(route)
+            return
+        tb = tb.tb_next
+
+class Evil:
+    """An object whose every method, if the guard called it, would run with the guard's frames below."""
+    def __str__(self):
+        _guard_on_stack("Evil.__str__"); return "evil"
+    def __repr__(self):
+        _guard_on_stack("Evil.__repr__"); return "evil"
+    def __hash__(self):
+        _guard_on_stack("Evil.__hash__"); return 1
+    def __eq__(self, other):
+        _guard_on_stack("Evil.__eq__"); return False
+    def __del__(self):
+        _guard_on_stack("Evil.__del__")
+    @property
+    def __class__(self):
+        _guard_on_stack("Evil.__class__"); return Evil
+
+class EvilText(str):
+    def startswith(self, *a):
+        _guard_on_stack("EvilText.startswith"); return False
+    def endswith(self, *a):
+        _guard_on_stack("EvilText.endswith"); return False
+    def rstrip(self, *a):
+        _guard_on_stack("EvilText.rstrip"); return "x"
+    def __str__(self):
+        _guard_on_stack("EvilText.__str__"); return "x"
+    def __hash__(self):
+        _guard_on_stack("EvilText.__hash__"); return 1
+    def __eq__(self, other):
+        _guard_on_stack("EvilText.__eq__"); return False
+'''
+
+ATTACKS = [
+    # Refusals carry a traceback: nothing in its frames may lead to the guard.
+    "try:\n    sys.audit('mlgrade.begin', 'part1')\nexcept RuntimeError as error:\n"
+    "    through_traceback('forged event', error)",
+    "try:\n    import gc; gc.get_objects()\nexcept RuntimeError as error:\n    through_traceback('gc', error)",
+    "try:\n    open('/proc/self/mem', 'rb')\nexcept PermissionError as error:\n    through_traceback('/proc', error)",
+    # What the guard used to call, replaced by the notebook (builtins are restored only when a test begins).
+    "import builtins, os, posixpath, hmac, hashlib, resource, threading, _thread\n"
+    "for module, names in [(builtins, ['isinstance', 'issubclass', 'hasattr', 'len', 'repr', 'id', 'any', 'all',"
+    " 'getattr', 'sorted']), (os, ['write', 'getpid', 'getcwd']), (os.path, ['abspath', 'normpath']),"
+    " (hmac, ['new']), (resource, ['getrlimit']), (threading, ['get_ident']), (_thread, ['get_ident']),"
+    " (sys, ['_getframe', '_current_frames'])]:\n"
+    "    for name in names:\n"
+    "        setattr(module, name, spy(f'{module.__name__}.{name}', getattr(module, name)))",
+    "try:\n    open('/nonexistent/spied')\nexcept OSError:\n    pass",
+    "import socket\nwith socket.socket() as s:\n    try:\n        s.connect(('127.0.0.1', 9))\n    except OSError:\n"
+    "        pass",
+    "try:\n    sys.audit('mlgrade.passed', 'part1')\nexcept RuntimeError:\n    pass",
+    # The notebook's objects handed to the guard.
+    "try:\n    sys.audit('mlgrade.begin', Evil())\nexcept RuntimeError:\n    pass",
+    "sys.audit('open', Evil(), 'r', 0)\nsys.audit('socket.connect', None, (Evil(), 1))\n"
+    "sys.audit('object.__setattr__', Evil(), EvilText('__code__'), None)",
+    "sys.audit('open', EvilText('/proc/self/mem'), 'r', 0)",
+    "open(b'/proc/self/environ')",
+    # Code of the test's shape but with the notebook's constant: its fingerprint must not call it.
+    "import types\ndef forged():\n    __import__('sys').audit('mlgrade.begin', 'part1')\n"
+    "code = forged.__code__.replace(co_consts=forged.__code__.co_consts + (Evil(),))\n"
+    "try:\n    types.FunctionType(code, globals())()\nexcept RuntimeError:\n    pass",
+    # Patches the guard must undo without calling them: a key of the notebook's type in a namespace,
+    # objects with __del__ in place of trusted names, the behaviour of trusted functions and modules.
+    "import numpy, mlcalc.testing\nvars(numpy)[Evil()] = 1\nnumpy.allclose = Evil()\nnumpy.extra = Evil()",
+    "mlcalc.testing.assert_close.__code__ = (lambda *a, **k: None).__code__",
+    "mlcalc.testing.assert_close.__kwdefaults__ = {}",
+    "import types\nmlcalc.testing.__class__ = type('Lenient', (types.ModuleType,), {})",
+    "def square(x):\n    return x * x",
+    WRAP.format(grade_id="part1"),
+    "import numpy\nassert numpy.allclose(1, 2) is False and not hasattr(numpy, 'extra')\n"
+    "assert not [k for k in vars(numpy) if type(k) is not str]",
+    "assert not found, found",
+]
+
+
+def test_the_guard_is_out_of_the_notebooks_reach(tmp_path):
+    """A notebook can neither reach the guard (its key, its state, its class) nor make it run the
+    notebook's code: not through the traceback of a refusal, not by replacing what the guard calls,
+    not through objects it hands the guard, and not by changing trusted functions or modules in
+    place. Each of these once gave full marks to wrong answers."""
+    outcomes, passed, tampered, attempts = run_guard(
+        tmp_path, ATTACKS, tests={"part1": SQUARE_TEST}, setup=PROBE + "\nKEY = KEY_OF_THIS_RUN\n")
+    named = dict(zip(range(1, len(ATTACKS) + 1), outcomes))
+    assert named[len(ATTACKS)] == "ok", named  # the last cell lists every route found
+    assert named[10] == "PermissionError: reading /proc/self/mem is not allowed while grading", named[10]
+    assert named[11] == "PermissionError: reading /proc/self/environ is not allowed while grading", named[11]
+    assert named[14] == ("RuntimeError: changing mlcalc.testing.assert_close.__code__ is not allowed while grading"), \
+        named[14]
+    assert named[15].startswith("RuntimeError: changing mlcalc.testing.assert_close.__kwdefaults__"), named[15]
+    assert named[16] == "RuntimeError: changing mlcalc.testing.__class__ is not allowed while grading", named[16]
+    assert named[18] == "ok" and named[19] == "ok", named  # the test ran on the restored numpy and passed
+    assert passed == {"part1"} and tampered == [], (passed, tampered)
+    assert "attempt socket.connect ((<object>, 1),)" in attempts, attempts
+    assert "forged mlgrade.begin <object>" in attempts, attempts
+    restored = [line for line in attempts if line.startswith("restored part1 ")]
+    assert restored and "numpy.<a name that is not a string>" in restored[0] and "numpy.allclose" in restored[0], \
+        attempts
+
+
+FAKE_KERNELAPP = r'''
+import gc, json, sys
+
+def launch_new_instance():
+    """Stands in for ipykernel: one cell arms the guard, then this looks at what a notebook would see."""
+    exec(compile("armed = True", "<ipython-input-1-0>", "exec"), dict())
+    key = {key!r}
+    held = []
+    frame = sys._getframe(1)  # the callers: main and what called it
+    while frame is not None:
+        for name, value in frame.f_locals.items():
+            texts = value.values() if isinstance(value, dict) else [value]
+            if any(isinstance(t, (str, bytes)) and key in (t, t.encode() if isinstance(t, str) else t) for t in texts) \
+                    or type(value).__name__ == "Guard":
+                held.append(f"{{frame.f_code.co_name}}: {{name}}")
+        frame = frame.f_back
+    try:
+        gc.get_objects()
+        guarded = False
+    except RuntimeError:
+        guarded = True
+    print(json.dumps({{"main": sorted(vars(sys.modules["__main__"])), "held": held, "guarded": guarded,
+                      "argv": sys.argv}}))
+'''
+
+
+def test_boot_installs_the_guard_and_leaves_nothing_to_find(tmp_path):
+    """``main`` reads the key from its pipe, installs the guard and starts the kernel with no frame
+    holding the key, and with an empty ``__main__``: IPython keeps the module it replaces, where a
+    notebook would otherwise find the guard's class and everything it calls."""
+    import os
+
+    key = secrets.token_hex(32)
+    fake = tmp_path / "fake" / "ipykernel"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "kernelapp.py").write_text(FAKE_KERNELAPP.format(key=key))
+    script = (f"import sys\nsys.path[:0] = [{str(tmp_path / 'fake')!r}, {str(REPO / 'mlgrade')!r}]\n"
+              f"import kernel_boot\nkernel_boot.main(key_file='/nonexistent', log_file={str(tmp_path / 'log')!r})\n")
+    read_end, write_end = os.pipe()
+    os.write(write_end, json.dumps({"key": key, "tests": {}}).encode())
+    os.close(write_end)
+    try:
+        proc = subprocess.run([sys.executable, "-c", script, "-f", "kernel.json"], capture_output=True, text=True,
+                              timeout=120, pass_fds=(read_end,), env=dict(os.environ, MLGRADE_KEY_FD=str(read_end)))
+    finally:
+        os.close(read_end)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert seen["guarded"] and seen["held"] == [], seen
+    assert seen["main"] == ["__doc__", "__loader__", "__name__", "__package__", "__spec__"], seen["main"]
+    assert seen["argv"] == ["ipykernel_launcher", "-f", "kernel.json"], seen["argv"]
+    assert read_log(tmp_path / "log", key)[2] == ["refused gc.get_objects"]
