@@ -19,7 +19,8 @@ Design: nbgrader's ``autograde`` stays the grading engine (its gradebook, its
   JSON, deleted or duplicated grade cells, altered metadata). The parent
   (:mod:`mlgrade.grade`) runs ``--jobs`` workers at once and alone writes the
   course gradebook, merging one result at a time, then records it in a ledger:
-  a killed run resumes where it stopped.
+  a killed run resumes where it stopped. A worker's task and its result travel
+  as JSON checked on arrival (:mod:`mlgrade.results`), never as pickles.
 * The kernel of every notebook runs in a bubblewrap sandbox
   (:mod:`mlgrade.sandbox`: ``Execute.kernel_manager_class`` is nbgrader's own
   configuration hook): no network, read-only Python, venv and ``mlcalc``,
