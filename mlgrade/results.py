@@ -50,6 +50,14 @@ TEXTS: _Check = (lambda v: isinstance(v, list) and all(isinstance(x, str) for x 
 OBJECT: _Check = (lambda v: isinstance(v, dict) and all(isinstance(k, str) for k in v), "an object")
 
 
+def _shown(value: Any) -> str:
+    """``value`` as JSON (as it stands in the file), cut short."""
+    try:
+        return json.dumps(value)[:80]
+    except (TypeError, ValueError):  # not from a JSON file: a Python object passed to from_dict
+        return repr(value)[:80]
+
+
 def _object(data: Any, where: str, checks: dict[str, _Check], required: set[str]) -> dict[str, Any]:
     """``data`` as a dict whose fields are all in ``checks`` and pass them, with ``required`` present."""
     if not isinstance(data, dict):
@@ -63,7 +71,7 @@ def _object(data: Any, where: str, checks: dict[str, _Check], required: set[str]
     for name, value in data.items():
         test, what = checks[name]
         if not test(value):
-            raise FormatError(f"{where}: field {name!r} must be {what}, got {json.dumps(value)[:80]}")
+            raise FormatError(f"{where}: field {name!r} must be {what}, got {_shown(value)}")
     return data
 
 
@@ -72,7 +80,7 @@ def _values(data: dict[str, Any], where: str, check: _Check) -> dict[str, Any]:
     test, what = check
     for key, value in data.items():
         if not test(value):
-            raise FormatError(f"{where}: entry {key!r} must be {what}, got {json.dumps(value)[:80]}")
+            raise FormatError(f"{where}: entry {key!r} must be {what}, got {_shown(value)}")
     return data
 
 
