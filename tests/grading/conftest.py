@@ -30,10 +30,10 @@ prepare_nbgrader()  # the tests open gradebooks themselves, as the entry points 
 FIXTURES = REPO / "tests" / "grading" / "fixtures" / "solutions"
 SOLUTIONS = REPO / "solutions"
 
-# Tests of one assignment share a worker (and its cached grading run, see ``graded``).
-ASSIGNMENTS = [pytest.param((SOLUTIONS, name), id=name, marks=pytest.mark.xdist_group(f"grading-{name}"))
+# Tests of one course share a worker (and its cached grading run, see ``graded``).
+ASSIGNMENTS = [pytest.param((SOLUTIONS, name), id=name, marks=pytest.mark.xdist_group("grading-solutions"))
                for name in assignments(SOLUTIONS)] + \
-    [pytest.param((FIXTURES, name), id=f"fixture-{name}", marks=pytest.mark.xdist_group(f"grading-fixture-{name}"))
+    [pytest.param((FIXTURES, name), id=f"fixture-{name}", marks=pytest.mark.xdist_group("grading-fixture"))
      for name in assignments(FIXTURES)]
 def _has_manual_part(source: Path, name: str) -> bool:
     return any(not p.auto for nb in notebooks(source, name) for p in parts(read_source(nb)))
@@ -132,40 +132,62 @@ def first_solution_index(nb) -> int:
                 if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution"))
 
 
-class Run:
-    """One grading run of every corpus submission of an assignment (and its feedback)."""
+class CourseRun:
+    """One grading run of the corpus of every assignment of a course, and its feedback.
 
-    def __init__(self, source: Path, name: str, root: Path) -> None:
+    One ``make grade`` and one ``make feedback`` for all the assignments of ``source`` (solutions/:
+    11 assignments, 4 students each; the fixture: the whole corpus), so the grader's start-up, the
+    release and the feedback report are paid once per course, not once per assignment.
+    """
+
+    def __init__(self, source: Path, root: Path) -> None:
         from corpus import build
 
-        # A course of this assignment alone: grading prepares (generates) only what it grades.
-        source_dir = source
-        shutil.copytree(source / name, root / "source" / name)
-        source = root / "source"
-        self.source, self.name, self.root = source, name, root
-        self.src_nb = source_notebook(source, name)
-        self.filename = self.src_nb.name
-        self.points = auto_points(self.src_nb)
+        self.names = assignments(source)
+        self.root = root
+        # The course's own copy: grading prepares (generates) its templates there.
+        shutil.copytree(source, root / "source", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        self.source = root / "source"
         self.subs = root / "submissions"
-        blank = nbformat.read(str(release(source, name, root / "release")), as_version=4)
-        paths = [str(REPO / "solutions"), str(self.src_nb), str(REPO / "_grading"), str(root / "gradebook.db"),
-                 str(root), str(self.subs / "ref" / name / self.filename), "/root", str(REPO / "mlgrade"),
-                 str(root / "work" / "runs" / name / "ref"), str(root / "work" / "templates")]
-        self.cases = build(reference(source, name), blank, self.src_nb.read_text(), paths, str(REPO),
-                           grader_properties=source_dir == FIXTURES)
-        for student, nb in self.cases.items():
-            submit(self.subs, student, name, nb, self.filename)
+        subprocess.run([sys.executable, "tools/release.py", "--source", str(self.source), "--release",
+                        str(root / "release")], cwd=REPO, check=True, capture_output=True, text=True)
+        self.cases: dict[str, dict] = {}
+        for name in self.names:
+            src_nb = source_notebook(self.source, name)
+            blank = nbformat.read(str(root / "release" / name / src_nb.name), as_version=4)
+            paths = [str(REPO / "solutions"), str(src_nb), str(REPO / "_grading"), str(root / "gradebook.db"),
+                     str(root), str(self.subs / "ref" / name / src_nb.name), "/root", str(REPO / "mlgrade"),
+                     str(root / "work" / "runs" / name / "ref"), str(root / "work" / "templates")]
+            self.cases[name] = build(reference(self.source, name), blank, src_nb.read_text(), paths, str(REPO),
+                                     grader_properties=source == FIXTURES)
+            for student, nb in self.cases[name].items():
+                submit(self.subs, student, name, nb, src_nb.name)
         (self.subs / "absent").mkdir()
         self.before = tree_digest(self.subs)
         self.grades = root / "grades.csv"
-        self.proc = make_grade(self.subs, self.grades, source, root, f"--cell-timeout={CELL_TIMEOUT}")
+        self.proc = make_grade(self.subs, self.grades, self.source, root, f"--cell-timeout={CELL_TIMEOUT}")
         self.after = tree_digest(self.subs)
         self.report = report(root)
         self.feedback = root / "feedback"
         self.feedback_proc = subprocess.run(
-            ["make", "--no-print-directory", "feedback", f"SOURCE={source}", f"WORK={root / 'work'}",
+            ["make", "--no-print-directory", "feedback", f"SOURCE={self.source}", f"WORK={root / 'work'}",
              f"DB_URL=sqlite:///{root / 'gradebook.db'}", f"FEEDBACK={self.feedback}"],
             cwd=REPO, capture_output=True, text=True)
+
+
+class Run:
+    """One assignment's part of a :class:`CourseRun`: its submissions, scores, notes and reports."""
+
+    def __init__(self, course: CourseRun, name: str) -> None:
+        self.course, self.name, self.root = course, name, course.root
+        self.source, self.subs, self.grades = course.source, course.subs, course.grades
+        self.proc, self.report, self.feedback, self.feedback_proc = (course.proc, course.report, course.feedback,
+                                                                     course.feedback_proc)
+        self.src_nb = source_notebook(course.source, name)
+        self.filename = self.src_nb.name
+        self.points = auto_points(self.src_nb)
+        self.cases = course.cases[name]
+        self.before, self.after = course.before, course.after  # the whole submissions folder
 
     def scores(self, student: str) -> dict[str, float | None]:
         return part_scores(self.root, student, self.name)
@@ -178,17 +200,20 @@ class Run:
         return (self.root / "work" / "runs" / self.name / student / "course" / "autograded" / student / self.name
                 / self.filename)
 
+    def feedback_files(self) -> list[Path]:
+        return sorted(self.feedback.glob(f"*/{self.name}.html"))
 
-_RUNS: dict[tuple[Path, str], Run] = {}
+
+_COURSES: dict[Path, CourseRun] = {}
 
 
 @pytest.fixture
 def graded(request, tmp_path_factory) -> Run:
-    """The (cached) grading run of the assignment this test is parametrised with."""
+    """The assignment this test is parametrised with, in its course's (cached) grading run."""
     source, name = request.param
-    if (source, name) not in _RUNS:
-        _RUNS[(source, name)] = Run(source, name, tmp_path_factory.mktemp(f"graded-{name}"))
-    return _RUNS[(source, name)]
+    if source not in _COURSES:
+        _COURSES[source] = CourseRun(source, tmp_path_factory.mktemp(f"graded-{source.parent.name}"))
+    return Run(_COURSES[source], name)
 
 
 __all__ = ["ASSIGNMENTS", "FIXTURE_COURSE", "MANUAL", "hidden_snippets", "read_source"]

@@ -48,7 +48,7 @@ def postgres():
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("grading-fixture-00-fixture")
+@pytest.mark.xdist_group("grading-fixture")
 def test_grade_into_a_postgresql_gradebook(postgres, tmp_path):
     subs = tmp_path / "subs"
     submit(subs, "amy", "00-fixture", reference(FIXTURES, "00-fixture"), "fixture.ipynb")

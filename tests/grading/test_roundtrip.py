@@ -13,10 +13,11 @@ from __future__ import annotations
 import filecmp
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import (ASSIGNMENTS, FIXTURE_COURSE, REPO, SOLUTIONS, hidden_snippets, read_grades, read_source, release,
+from conftest import (ASSIGNMENTS, FIXTURE_COURSE, REPO, SOLUTIONS, hidden_snippets, read_grades, read_source,
                       source_notebook, total_points)
 from corpus import _outputs
 from mlgrade.course import assignments, leaks
@@ -77,15 +78,33 @@ def test_grader_repairs_malformed_and_interactive_notebooks(graded):
     assert "per-cell time limit" in run.notes("hostile"), run.notes("hostile")
 
 
+_RELEASES: dict[Path, tuple[Path, dict[Path, bytes]]] = {}
+
+
+def released_twice(source: Path, out: Path) -> tuple[Path, dict[Path, bytes]]:
+    """``tools/release.py`` of every assignment of ``source`` into ``out``, then again over it.
+
+    Returns the folder and the files of the first release; the second must leave them unchanged.
+    One release of the whole course per worker (the tests of a course share one), not one per
+    assignment.
+    """
+    if source not in _RELEASES:
+        command = [sys.executable, "tools/release.py", "--source", str(source), "--release", str(out)]
+        subprocess.run(command, cwd=REPO, check=True, capture_output=True)
+        first = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+        subprocess.run(command, cwd=REPO, check=True, capture_output=True)
+        second = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+        assert second == first, f"a second release changed {sorted(set(first.items()) ^ set(second.items()))[:3]}"
+        _RELEASES[source] = out, first
+    return _RELEASES[source]
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_release_is_fresh_idempotent_and_leak_free(assignment, tmp_path):
+def test_release_is_fresh_idempotent_and_leak_free(assignment, tmp_path_factory):
     source, name = assignment
-    out = tmp_path / "fresh"
-    nb_path = release(source, name, out)
-    first = {p: p.read_bytes() for p in sorted((out / name).rglob("*")) if p.is_file()}
-    subprocess.run([sys.executable, "tools/release.py", "--source", str(source), "--release", str(out),
-                    "--assignment", name], cwd=REPO, check=True, capture_output=True)
-    assert {p: p.read_bytes() for p in sorted((out / name).rglob("*")) if p.is_file()} == first
+    out, first = released_twice(source, tmp_path_factory.mktemp("fresh"))
+    nb_path = out / name / source_notebook(source, name).name
+    assert nb_path in first, f"the release of {name} has no {nb_path.name}"
     snippets = hidden_snippets(read_source(source_notebook(source, name)))
     assert snippets, "the source has no hidden tests or solutions to check against"
     text = nb_path.read_text()
@@ -158,7 +177,7 @@ def test_grading_stops_when_the_sandbox_cannot_start(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("grading-fixture-00-fixture")
+@pytest.mark.xdist_group("grading-fixture")
 def test_notebook_wall_clock_limit_keeps_completed_parts(tmp_path):
     """Slow cells after the first part: the notebook's clock runs out, part 1 keeps its point."""
     import nbformat
@@ -178,7 +197,7 @@ def test_notebook_wall_clock_limit_keeps_completed_parts(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("grading-fixture-00-fixture")
+@pytest.mark.xdist_group("grading-fixture")
 def test_a_reference_that_fails_in_the_sandbox_stops_grading(tmp_path):
     """The canary: a set-up in which the reference cannot pass (here it reads a file the sandbox
     hides, as a broken mlcalc install would fail to import) grades nobody and says why."""
