@@ -53,10 +53,11 @@ serve: ## Serve the built book on http://localhost:$(PORT)
 	@echo "Serving the book at http://localhost:$(PORT)/ (Ctrl-C to stop)"
 	@cd _build/html && $(PYTHON) -m http.server $(PORT) --bind 127.0.0.1
 
-pdf: $(STAMP) ## Print the built book to _build/pdf/calculus-for-machine-learning.pdf (chromium, offline; after make book)
+# PAGES="index 01-limits": print only these pages (index is the front page).
+pdf: $(STAMP) ## Print both editions of the built book to _build/pdf/calculus-for-machine-learning[-zh].pdf (chromium, offline; after make book; PAGES=)
 	@test -f _build/html/index.html || { echo "error: _build/html/index.html does not exist; run 'make book' first." >&2; exit 1; }
 	@test -x /usr/bin/chromium || { echo "error: /usr/bin/chromium is missing: apt-get install chromium" >&2; exit 1; }
-	@$(BIN)/python tools/pdf.py
+	@$(BIN)/python tools/pdf.py $(if $(PAGES),--pages $(PAGES))
 
 # LAB_OPTS: extra jupyter lab options (tests/lab: --no-browser --port=N --IdentityProvider.token=T).
 lab: $(STAMP) ## Open JupyterLab at the repository root: chapter 1 first, your copies of the assignments in my-exercises/ (ROLE=instructor: make formgrader)

@@ -1,37 +1,50 @@
-"""Print the built HTML book as one PDF: _build/pdf/calculus-for-machine-learning.pdf.
+"""Print the built HTML book as PDF, one per edition: _build/pdf/calculus-for-machine-learning.pdf (English)
+and calculus-for-machine-learning-zh.pdf (the Chinese edition, _build/html/zh).
 
-The pages of ``_toc.yml`` are read from ``_build/html`` (run ``make book``
-first) and joined, in table-of-contents order, into one HTML document
-``_build/pdf/book.html`` that uses the book's own stylesheets and its vendored
-MathJax. Debian's chromium, driven by Playwright, opens it from ``file://``,
-waits until MathJax has typeset every formula and the fonts and images have
-loaded, and prints it (``page.pdf``): A4, page numbers in the footer. (A
-tagged PDF would double the file and make adding bookmarks 20 times slower.) A contents page links every chapter and section, so chromium writes a
-named destination for each; pypdf then adds the bookmarks from them: one per
-page of the book, with its sections below. (Chromium's own outline,
-``outline=True``, nests sections under the wrong chapters and drops titles.)
+For each edition of ``book_editions`` (``_config.yml``), the pages of ``_toc.yml`` are read from its
+folder of ``_build/html`` (run ``make book`` first) and joined, in table-of-contents order, into one
+HTML document ``_build/pdf/<name>.html`` that uses the edition's stylesheets and the vendored
+MathJax. A PDF is named after its edition's folder (``zh`` -> ``-zh``), as the HTML is.
 
-What changes for paper: solutions are shown after their exercise (not folded),
-code cells whose source the page folds stay folded away (their outputs
-print), headings' ``#`` links go, long code lines wrap, links between
-chapters point inside the PDF, and each kernel-free slider prints its visible
-frame with a note saying where its interactive version is.
+Debian's chromium, driven by Playwright, opens the documents from ``file://`` and prints them
+(``page.pdf``: A4, page numbers in the footer) at the same time, each in its own renderer, so that
+both cores work. Before MathJax typesets, ``tools/pdf_prepare.js`` prepares each document in the
+browser (in a tenth of a second, where parsing and rewriting the pages in Python took 10-15 s):
+solutions are shown after their exercise (not folded), code cells whose source the page folds stay
+folded away (their outputs print), headings' ``#`` links go, links between pages point inside the
+PDF, each kernel-free slider prints its visible frame with a note saying where its interactive
+version is, and a contents page links every page and section. MathJax typesets without its
+context menu and its hidden copy of every formula for screen readers (a quarter of the document's
+elements, which paper has no use for). Chromium writes a named destination for each link of the
+contents page; pypdf adds the bookmarks from them: one per page of the book, with its sections
+below. (Chromium's own outline, ``outline=True``, nests sections under the wrong chapters and drops
+titles; a tagged PDF would double the file and make adding bookmarks 20 times slower.)
 
-Every request chromium makes is recorded; a request that is neither
-``file:`` nor ``data:`` is blocked and stops the build with its address.
+The PDF's own text (its title page, the contents' title, the sliders' note) is translated from
+``locales/<language>/interface/pdf.po``; everything else comes translated from the edition's pages.
 
-Usage: python tools/pdf.py [--html _build/html] [--out _build/pdf/calculus-for-machine-learning.pdf]
+Every request chromium makes is recorded; a request that is neither ``file:`` nor ``data:`` is
+blocked and stops the print with its address.
+
+Usage: python tools/pdf.py [--edition LANGUAGE ...] [--pages PAGE ...] [--html _build/html] [--out FILE]
+
+``--pages`` prints only the pages named (as in ``_toc.yml``, ``book/01-limits``, or by file name,
+``01-limits``; ``index`` is the front page), in table-of-contents order; ``--out`` needs one edition.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import concurrent.futures
 import html
+import json
 import re
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Callable
 
 import yaml
 from bs4 import BeautifulSoup, Tag
@@ -41,8 +54,20 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage", "--font-render-hinting=none"]
-PDF_NAME = "calculus-for-machine-learning.pdf"
-TYPESET_TIMEOUT_MS = 150_000
+PDF_STEM = "calculus-for-machine-learning"
+PREPARE_JS = Path(__file__).resolve().parent / "pdf_prepare.js"
+TYPESET_TIMEOUT_MS = 300_000
+
+# The PDF's own text, translated in locales/<language>/interface/pdf.po (msgid: the English).
+TITLE_NOTE = ("The PDF edition, printed from the HTML book. In the HTML book (make book, then open {index}) "
+              "the figures with a slider are interactive, and every chapter can be downloaded as a notebook "
+              "to run in JupyterLab (make lab).")
+CONTENTS = "Contents"
+SLIDER_NOTE = ("Interactive figure: in the HTML book (page {page}, built by make book) a slider shows this "
+               "figure for {count} values of {label}; printed here at one.")
+SLIDER_LABEL = "the parameter"
+MESSAGES = (TITLE_NOTE, CONTENTS, SLIDER_NOTE, SLIDER_LABEL)
+PLACEHOLDER = re.compile(r"\{\w*\}|[{}]")
 
 PRINT_CSS = """
 @page { size: A4; margin: 16mm 15mm 18mm 15mm; }
@@ -78,6 +103,50 @@ FOOTER = ('<div style="font-size:8px;width:100%;text-align:center;color:#555;fon
 HEADER = ('<div style="font-size:7px;width:100%;text-align:right;padding-right:15mm;color:#777;'
           'font-family:sans-serif"><span class="title"></span></div>')
 
+STYLESHEET = re.compile(r"<link\b[^>]*\brel=\"stylesheet\"[^>]*>")
+MATHJAX_CONFIG = re.compile(r"<script>\s*window\.MathJax\s*=\s*(\{.*?\})\s*;?\s*</script>", re.DOTALL)
+MATHJAX_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=\"[^\"]*mathjax[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE)
+SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>", re.DOTALL | re.IGNORECASE)
+# Paper needs neither MathJax's context menu nor its hidden MathML copy of every formula.
+MATHJAX_PRINT_OPTIONS = {"enableMenu": False, "enableAssistiveMml": False,
+                         "menuOptions": {"settings": {"assistiveMml": False}}}
+
+
+# --------------------------------------------------------------------------- editions and pages
+
+def book_config() -> dict:
+    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One edition of the book: its Sphinx language, its folder below ``_build/html`` and its title."""
+
+    language: str
+    path: str
+    title: str
+
+    @property
+    def pdf_name(self) -> str:
+        return f"{PDF_STEM}-{self.path.replace('/', '-')}.pdf" if self.path else f"{PDF_STEM}.pdf"
+
+    @property
+    def html_lang(self) -> str:
+        return self.language.replace("_", "-")
+
+    def html_dir(self, html_root: Path) -> Path:
+        return html_root / self.path if self.path else html_root
+
+
+def editions() -> list[Edition]:
+    """The editions of ``_config.yml``'s ``book_editions`` (the English one alone when there is none)."""
+    config = book_config()
+    found = (config.get("sphinx", {}).get("config", {}) or {}).get("book_editions") or {}
+    if not found:
+        return [Edition("en", "", str(config.get("title", "The book")))]
+    return [Edition(language, edition["path"].strip("/"), edition.get("title") or str(config.get("title", "")))
+            for language, edition in found.items()]
+
 
 def toc_pages() -> list[str]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
@@ -87,66 +156,113 @@ def toc_pages() -> list[str]:
     return pages
 
 
-def anchor(page: str, fragment: str = "") -> str:
-    """The id of ``page#fragment`` inside the joined document."""
-    stem = page.replace("/", "-")
-    return f"{stem}--{fragment}" if fragment else stem
-
-
-def _rewrite_links(article, page: str, pages: set[str]) -> None:
-    """Ids get the page as prefix; links to a page of the book point inside the document."""
-    for element in article.find_all(id=True):
-        element["id"] = anchor(page, element["id"])
-    folder = page.rsplit("/", 1)[0] + "/" if "/" in page else ""
-    for link in article.find_all("a", href=True):
-        href = link["href"]
-        parts = urlsplit(href)
-        if parts.scheme or parts.netloc:
-            continue
-        if not parts.path:
-            target = page
+def select_pages(names: list[str] | None, pages: list[str]) -> list[str]:
+    """The pages named (``book/01-limits``, ``01-limits``, ``01-limits.html``; ``index``: the front page),
+    in table-of-contents order; every page when ``names`` is empty."""
+    if not names:
+        return pages
+    lookup = {"index": pages[0]}
+    for page in pages:
+        lookup[page] = page
+        lookup.setdefault(page.rsplit("/", 1)[-1], page)
+    chosen, unknown = set(), []
+    for name in names:
+        key = name.removesuffix(".html").removesuffix(".md")
+        if key in lookup:
+            chosen.add(lookup[key])
         else:
-            resolved = (Path(folder + parts.path)).as_posix()
-            # Normalise ../ segments against the book's root.
-            segments: list[str] = []
-            for segment in resolved.split("/"):
-                if segment == "..":
-                    if segments:
-                        segments.pop()
-                elif segment not in ("", "."):
-                    segments.append(segment)
-            target = "/".join(segments).removesuffix(".html")
-        if target in pages:
-            link["href"] = "#" + anchor(target, parts.fragment)
+            unknown.append(name)
+    if unknown:
+        raise SystemExit(f"error: --pages {' '.join(unknown)}: not a page of _toc.yml (pages: index, "
+                         f"{', '.join(page.rsplit('/', 1)[-1] for page in pages)})")
+    return [page for page in pages if page in chosen]
 
 
-def _prepare_article(article, page: str, pages: set[str], soup: BeautifulSoup) -> None:
-    for link in article.select("a.headerlink"):
-        link.decompose()
-    # Folded code (tag hide-input) stays folded away on paper; folded outputs are opened.
-    for details in article.select("details.above-input"):
-        details.decompose()
-    for details in article.find_all("details"):
-        details["open"] = ""
-        for summary in details.find_all("summary", recursive=False):
-            summary.decompose()
-    # Solutions: shown, not folded (sphinx-togglebutton is not loaded, the class is dropped).
-    for solution in article.select(".admonition.dropdown"):
-        solution["class"] = [c for c in solution.get("class", []) if c != "dropdown"]
-    for script in article.find_all("script"):
-        if script.get("type") not in ("application/json",):
-            script.decompose()
-    # The widget manager is not loaded: widget views would print nothing.
-    for view in article.select('script[type="application/vnd.jupyter.widget-view+json"]'):
-        view.decompose()
-    for slider in article.select("div.mlcalc-frame-slider"):
-        count = int(slider.select_one("input.mlcalc-frame-range")["max"]) + 1
-        label = slider.select_one("input.mlcalc-frame-range").get("aria-label", "the parameter")
-        note = soup.new_tag("p", attrs={"class": "mlcalc-print-note"})
-        note.string = (f"Interactive figure: in the HTML book (page {page}.html, built by make book) "
-                       f"a slider shows this figure for {count} values of {label}; printed here at one.")
-        slider.append(note)
-    _rewrite_links(article, page, pages)
+def translator(language: str) -> Callable[[str], str]:
+    """The PDF's own messages in ``language``, from ``locales/<language>/interface/pdf.po``."""
+    if language == "en":
+        return lambda message: message
+    from babel.messages.pofile import read_po
+
+    path = ROOT / "locales" / language / "interface" / "pdf.po"
+    if not path.exists():
+        raise SystemExit(f"error: {path.relative_to(ROOT)} is missing: the PDF's own text has no {language} translation")
+    with path.open("rb") as handle:
+        catalogue = read_po(handle)
+    translations = {}
+    for message in MESSAGES:
+        entry = catalogue.get(message)
+        if entry is None or not entry.string or entry.fuzzy:
+            state = "missing" if entry is None else "fuzzy" if entry.fuzzy else "untranslated"
+            raise SystemExit(f"error: {path.relative_to(ROOT)}: the message {message[:60]!r} is {state}")
+        if set(PLACEHOLDER.findall(entry.string)) != set(PLACEHOLDER.findall(message)):
+            raise SystemExit(f"error: {path.relative_to(ROOT)}: the translation of {message[:60]!r} must keep "
+                             f"exactly the placeholders {sorted(set(PLACEHOLDER.findall(message)))}")
+        translations[message] = entry.string
+    return translations.__getitem__
+
+
+# --------------------------------------------------------------------------- the joined document
+
+def _article(text: str, page: str) -> str:
+    """The inner HTML of a page's ``<article class="bd-article">``, without its scripts."""
+    begin, end = text.find('<article class="bd-article">'), text.rfind("</article>")
+    if not 0 <= begin < end:
+        raise SystemExit(f"error: {page}.html has no <article class='bd-article'>: not a page of this book")
+    # Paper runs no script (sliders print their visible frame, widgets are not loaded); JSON data is unused.
+    return SCRIPT.sub("", text[begin + len('<article class="bd-article">'):end])
+
+
+def _mathjax_head(first: str) -> list[str]:
+    """The edition's MathJax configuration, with the print options, and its vendored script."""
+    config_match, script_match = MATHJAX_CONFIG.search(first), MATHJAX_SCRIPT.search(first)
+    if not config_match or not script_match:
+        raise SystemExit("error: the pages load no MathJax (window.MathJax and its script): not built by make book?")
+    config = json.loads(config_match.group(1))
+    options = config.setdefault("options", {})
+    options.update(MATHJAX_PRINT_OPTIONS)
+    return [f"<script>window.MathJax = {json.dumps(config)};</script>", script_match.group(0)]
+
+
+def build_document(edition: Edition, html_dir: Path, pages: list[str], out_html: Path) -> int:
+    """Join the pages into one HTML document for printing; return the number of sliders it shows."""
+    missing = [page for page in pages if not (html_dir / f"{page}.html").exists()]
+    if missing:
+        raise SystemExit(f"error: {', '.join(f'{p}.html' for p in missing)} missing in {html_dir}; "
+                         "run 'make book' first")
+    translate = translator(edition.language)
+    texts = {page: (html_dir / f"{page}.html").read_text(encoding="utf-8") for page in pages}
+    first = texts[pages[0]]
+    head_end = first.find("</head>")
+    base = (html_dir / pages[0]).parent.as_uri() + "/"
+    head = [f'<meta charset="utf-8"><base href="{html.escape(base)}">',
+            f"<title>{html.escape(edition.title)}</title>",
+            *STYLESHEET.findall(first[:head_end]), *_mathjax_head(first[:head_end]),
+            f"<style>{PRINT_CSS}</style>"]
+    folder = f"{edition.path}/" if edition.path else ""
+    index = f"_build/html/{folder}index.html"
+    body = ['<div class="pdf-title-page">'
+            f'<p class="pdf-title">{html.escape(edition.title)}</p>'
+            f'<p class="pdf-author">{html.escape(str(book_config().get("author", "")))}</p>'
+            f'<p class="pdf-note">{html.escape(translate(TITLE_NOTE).format(index=index))}</p></div>',
+            f'<nav class="pdf-contents"><p class="pdf-contents-title">{html.escape(translate(CONTENTS))}</p>'
+            "<ul></ul></nav>"]
+    sliders = 0
+    for page in pages:
+        article = _article(texts[page], page)
+        sliders += article.count('class="mlcalc-frame-slider"')
+        body.append(f'<section class="pdf-page" data-page="{html.escape(page)}">{article}</section>')
+    settings = {"pages": pages, "root": html_dir.as_uri() + "/", "folder": folder,
+                "sliderNote": translate(SLIDER_NOTE), "sliderLabel": translate(SLIDER_LABEL)}
+    document = (f'<!DOCTYPE html>\n<html lang="{edition.html_lang}"><head>' + "\n".join(head) + "</head>\n"
+                '<body><main class="bd-main"><div class="bd-content"><div class="bd-article-container">'
+                '<article class="bd-article">' + "\n".join(body) + "</article></div></div></main>\n"
+                '<script type="application/json" id="pdf-settings">'
+                + json.dumps(settings, ensure_ascii=False).replace("</", "<\\/") + "</script>\n"
+                f"<script>{PREPARE_JS.read_text(encoding='utf-8')}</script></body></html>")
+    out_html.parent.mkdir(parents=True, exist_ok=True)
+    out_html.write_text(document, encoding="utf-8")
+    return sliders
 
 
 GREEK = {name: chr(code) for name, code in [
@@ -173,168 +289,150 @@ def plain_title(heading: Tag) -> str:
     return " ".join("".join(pieces).split())
 
 
-def _outline(article, page: str) -> tuple[str, str, list[tuple[str, str]]]:
-    """(title, id, [(section title, id), ...]) of a page, ids as in the joined document."""
-    h1 = article.find("h1")
-    if h1 is None:
-        raise SystemExit(f"error: {page}.html has no <h1> title")
-    title_id = h1.parent.get("id") if h1.parent.name == "section" else None
-    sections = []
-    for h2 in article.find_all("h2"):
-        if h2.parent.name == "section" and h2.parent.get("id"):
-            sections.append((plain_title(h2), h2.parent["id"]))
-    return plain_title(h1), title_id or anchor(page), sections
+def _plain(heading_html: str) -> str:
+    heading = BeautifulSoup(heading_html, "html.parser").find(["h1", "h2"])
+    return plain_title(heading) if heading is not None else ""
 
 
-def _absolute_sources(article, page_url: str) -> None:
-    """Images and other loaded files are addressed absolutely, whatever folder their page is in."""
-    from urllib.parse import urljoin
-
-    for tag, attribute in (("img", "src"), ("source", "src"), ("object", "data")):
-        for element in article.find_all(tag):
-            value = element.get(attribute)
-            if value and not value.startswith(("data:", "#")):
-                element[attribute] = urljoin(page_url, value)
+def outline_of(prepared: list[dict]) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(title, id, [(section title, id), ...]) of each page, from what pdf_prepare.js found."""
+    return [(_plain(entry["html"]), entry["id"], [(_plain(sub["html"]), sub["id"]) for sub in entry["sections"]])
+            for entry in prepared]
 
 
-def build_document(html_dir: Path, pages: list[str], out_html: Path) -> tuple[list, int]:
-    """Join the pages into one HTML document; return (its outline, the number of sliders)."""
-    missing = [page for page in pages if not (html_dir / f"{page}.html").exists()]
-    if missing:
-        raise SystemExit(f"error: {', '.join(f'{p}.html' for p in missing)} missing in {html_dir}; "
-                         "run 'make book' first")
-    first_text = (html_dir / f"{pages[0]}.html").read_text(encoding="utf-8")
-    first = BeautifulSoup(first_text[:first_text.find("</head>") + 7] + "</html>", "html.parser")
-    base = (html_dir / pages[0]).parent.as_uri() + "/"
-    head = [f'<meta charset="utf-8"><base href="{html.escape(base)}">',
-            f"<title>{html.escape(book_title())}</title>"]
-    for link in first.head.find_all("link", rel="stylesheet"):
-        head.append(str(link))
-    for script in first.head.find_all("script"):
-        text = script.string or ""
-        if "window.MathJax" in text or "mathjax" in (script.get("src") or "").lower():
-            head.append(str(script))
-    head.append(f"<style>{PRINT_CSS}</style>")
-    body = ['<div class="pdf-title-page">'
-            f'<p class="pdf-title">{html.escape(book_title())}</p>'
-            f'<p class="pdf-author">{html.escape(book_author())}</p>'
-            '<p class="pdf-note">The PDF edition, printed from the HTML book. In the HTML book '
-            "(make book, then open _build/html/index.html) the figures with a slider are interactive, "
-            "and every chapter can be downloaded as a notebook to run in JupyterLab (make lab).</p></div>"]
-    known = set(pages)
-    sliders = 0
-    outline = []
-    articles = []
-    for page in pages:
-        text = (html_dir / f"{page}.html").read_text(encoding="utf-8")
-        # Parsing only the article is several times faster than the whole page.
-        begin, end = text.find('<article class="bd-article">'), text.rfind("</article>")
-        soup = BeautifulSoup(text[begin:end + len("</article>")] if 0 <= begin < end else "", "html.parser")
-        article = soup.select_one("article.bd-article")
-        if article is None:
-            raise SystemExit(f"error: {page}.html has no <article class='bd-article'>: not a page of this book")
-        sliders += len(article.select("div.mlcalc-frame-slider"))
-        _prepare_article(article, page, known, soup)
-        _absolute_sources(article, (html_dir / f"{page}.html").as_uri())
-        article.name = "section"
-        article["class"] = ["pdf-page"]
-        article["id"] = anchor(page)
-        outline.append(_outline(article, page))
-        articles.append(str(article))
-    contents = ['<nav class="pdf-contents"><p class="pdf-contents-title">Contents</p><ul>']
-    for title, target, sections in outline:
-        contents.append(f'<li><a href="#{target}">{html.escape(title)}</a>')
-        if sections:
-            contents.append("<ul>" + "".join(f'<li><a href="#{sid}">{html.escape(stitle)}</a></li>'
-                                             for stitle, sid in sections) + "</ul>")
-        contents.append("</li>")
-    contents.append("</ul></nav>")
-    body += contents + articles
-    document = ("<!DOCTYPE html>\n<html lang=\"en\"><head>" + "\n".join(head) + "</head>\n"
-                '<body><main class="bd-main"><div class="bd-content"><div class="bd-article-container">'
-                '<article class="bd-article">' + "\n".join(body) + "</article></div></div></main></body></html>")
-    out_html.parent.mkdir(parents=True, exist_ok=True)
-    out_html.write_text(document, encoding="utf-8")
-    return outline, sliders
-
-
-def book_title() -> str:
-    return str(yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8")).get("title", "The book"))
-
-
-def book_author() -> str:
-    return str(yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8")).get("author", ""))
-
+# --------------------------------------------------------------------------- printing
 
 def _remote(urls: list[str]) -> list[str]:
     return sorted({url for url in urls if not url.startswith(("file:", "data:", "blob:", "about:"))})
 
 
-def print_pdf(document: Path, out_pdf: Path, *, wait_for_math: bool = True) -> dict:
-    """Open ``document`` in chromium, wait for MathJax, print; return what was requested.
+class PrintError(Exception):
+    """What stops a print, said in a sentence (``print_documents`` turns it into SystemExit)."""
 
-    Stops (SystemExit) before printing if any request other than a local file was made."""
-    if not Path(CHROMIUM).exists():
-        raise SystemExit(f"error: {CHROMIUM} is missing: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
 
+@dataclass
+class Job:
+    """One document to print: ``label`` names it in messages."""
+
+    label: str
+    document: Path
+    out_pdf: Path
+    wait_for_math: bool = True
+
+
+async def _print(browser, job: Job) -> dict:
+    """Open ``job.document`` in its own context, wait for MathJax, print; return what was requested and
+    the outline. Stops (PrintError) before printing if any request other than a local file was made."""
     requests: list[str] = []
     blocked: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            context = browser.new_context(offline=True)
+    errors: list[str] = []
+    context = await browser.new_context(offline=True)
+    try:
+        async def refuse(route, request):
+            blocked.append(request.url)
+            await route.abort()
 
-            def refuse(route, request):
-                blocked.append(request.url)
-                route.abort()
-
-            context.route(re.compile(r"^(?!file:|data:|about:|blob:)"), refuse)
-            page = context.new_page()
-            page.on("request", lambda request: requests.append(request.url))
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.emulate_media(media="print")
-            started = time.perf_counter()
-            page.goto(document.as_uri(), wait_until="load", timeout=TYPESET_TIMEOUT_MS)
-            loaded = time.perf_counter()
-            if wait_for_math:
-                page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
-                                       timeout=TYPESET_TIMEOUT_MS)
-                page.evaluate("() => MathJax.startup.promise")
-            page.evaluate("() => document.fonts.ready.then(() => true)")
-            page.wait_for_function(
-                "() => Array.from(document.images).every(i => i.complete)", timeout=TYPESET_TIMEOUT_MS)
-            if _remote(blocked + requests):
-                raise SystemExit("error: printing attempted network requests (blocked): "
-                                 f"{_remote(blocked + requests)[:10]}")
-            status = page.evaluate("""() => ({
-                raw: Array.from(document.querySelectorAll('.math')).filter(e => !e.querySelector('mjx-container')).length,
-                errors: document.querySelectorAll('mjx-merror').length,
-                broken: Array.from(document.images).filter(i => i.naturalWidth === 0).map(i => i.src.slice(0, 100)),
-            })""")
-            if errors:
-                raise SystemExit(f"error: JavaScript errors while typesetting: {errors[:5]}")
-            if status["raw"] or status["errors"]:
-                raise SystemExit(f"error: MathJax left {status['raw']} formulas untypeset and "
-                                 f"{status['errors']} with errors")
-            if status["broken"]:
-                raise SystemExit(f"error: images failed to load: {status['broken'][:5]}")
-            typeset = time.perf_counter()
-            out_pdf.parent.mkdir(parents=True, exist_ok=True)
-            page.pdf(path=str(out_pdf), format="A4", print_background=True, outline=False, tagged=False,
-                     display_header_footer=True, header_template=HEADER, footer_template=FOOTER,
-                     margin={"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"})
-            printed = time.perf_counter()
-            print(f"chromium: loaded in {loaded - started:.0f} s, typeset in {typeset - loaded:.0f} s, "
-                  f"printed in {printed - typeset:.0f} s", flush=True)
-            context.close()
-        finally:
-            browser.close()
+        await context.route(re.compile(r"^(?!file:|data:|about:|blob:)"), refuse)
+        page = await context.new_page()
+        page.on("request", lambda request: requests.append(request.url))
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await page.emulate_media(media="print")
+        started = time.perf_counter()
+        await page.goto(job.document.as_uri(), wait_until="load", timeout=TYPESET_TIMEOUT_MS)
+        loaded = time.perf_counter()
+        if job.wait_for_math:
+            await page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                                         timeout=TYPESET_TIMEOUT_MS)
+            await page.evaluate("() => MathJax.startup.promise.then(() => true)")
+        await page.evaluate("() => document.fonts.ready.then(() => true)")
+        await page.wait_for_function("() => Array.from(document.images).every(i => i.complete)",
+                                     timeout=TYPESET_TIMEOUT_MS)
+        if _remote(blocked + requests):
+            raise PrintError(f"error: printing {job.label} attempted network requests (blocked): "
+                             f"{_remote(blocked + requests)[:10]}")
+        status = await page.evaluate("""() => ({
+            outline: window.pdfOutline || null,
+            problems: window.pdfProblems || [],
+            raw: Array.from(document.querySelectorAll('.math')).filter(e => !e.querySelector('mjx-container')).length,
+            errors: document.querySelectorAll('mjx-merror').length,
+            broken: Array.from(document.images).filter(i => i.naturalWidth === 0).map(i => i.src.slice(0, 100)),
+        })""")
+        if errors:
+            raise PrintError(f"error: JavaScript errors in {job.label}: {errors[:5]}")
+        if status["problems"]:
+            raise PrintError(f"error: {job.label}: " + "; ".join(status["problems"]))
+        if job.wait_for_math and (status["raw"] or status["errors"]):
+            raise PrintError(f"error: {job.label}: MathJax left {status['raw']} formulas untypeset and "
+                             f"{status['errors']} with errors")
+        if status["broken"]:
+            raise PrintError(f"error: {job.label}: images failed to load: {status['broken'][:5]}")
+        typeset = time.perf_counter()
+        job.out_pdf.parent.mkdir(parents=True, exist_ok=True)
+        await page.pdf(path=str(job.out_pdf), format="A4", print_background=True, outline=False, tagged=False,
+                       display_header_footer=True, header_template=HEADER, footer_template=FOOTER,
+                       margin={"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"})
+        printed = time.perf_counter()
+        print(f"{job.label}: chromium loaded it in {loaded - started:.0f} s, typeset in {typeset - loaded:.0f} s, "
+              f"printed in {printed - typeset:.0f} s", flush=True)
+    finally:
+        await context.close()
     if _remote(blocked + requests):  # a request made while printing
-        out_pdf.unlink(missing_ok=True)
-        raise SystemExit(f"error: printing attempted network requests (blocked): {_remote(blocked + requests)[:10]}")
-    return {"requests": requests}
+        job.out_pdf.unlink(missing_ok=True)
+        raise PrintError(f"error: printing {job.label} attempted network requests (blocked): "
+                         f"{_remote(blocked + requests)[:10]}")
+    return {"requests": requests, "outline": status["outline"] or []}
+
+
+async def _print_all(jobs: list[Job], after: Callable[[Job, dict], object] | None) -> list[dict]:
+    from playwright.async_api import async_playwright
+
+    async def run(browser, job: Job) -> dict:
+        result = await _print(browser, job)
+        if after is not None:  # in a thread, while chromium goes on printing the other jobs
+            result["after"] = await asyncio.to_thread(after, job, result)
+        return result
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            # A failure cancels the other jobs.
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(run(browser, job)) for job in jobs]
+        finally:
+            await browser.close()
+    return [task.result() for task in tasks]
+
+
+def _run(coroutine):
+    """``asyncio.run``, in a thread of its own when this thread already runs an event loop (Playwright's
+    sync API, used by a caller, keeps one running)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def print_documents(jobs: list[Job], after: Callable[[Job, dict], object] | None = None) -> list[dict]:
+    """Print every job at once in one chromium, each in its own renderer; results in the jobs' order.
+
+    ``after(job, result)``, if given, runs as soon as a job is printed; its return value is the result's
+    ``"after"``."""
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"error: {CHROMIUM} is missing: apt-get install chromium")
+    try:
+        return _run(_print_all(jobs, after))
+    except ExceptionGroup as group:
+        failures = [str(failure) for failure in group.exceptions if isinstance(failure, PrintError)]
+        if failures:
+            raise SystemExit("\n".join(failures)) from None
+        raise
+
+
+def print_pdf(document: Path, out_pdf: Path, *, wait_for_math: bool = True) -> dict:
+    """Print one document (see ``print_documents``)."""
+    return print_documents([Job(document.name, document, out_pdf, wait_for_math)])[0]
 
 
 def add_bookmarks(pdf: Path, outline: list) -> int:
@@ -347,17 +445,17 @@ def add_bookmarks(pdf: Path, outline: list) -> int:
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     reader = PdfReader(pdf)
     destinations = {name.lstrip("/"): reader.get_destination_page_number(dest)
-                     for name, dest in reader.named_destinations.items()}
+                    for name, dest in reader.named_destinations.items()}
     writer = PdfWriter(clone_from=reader)
     count = 0
     for title, target, sections in outline:
         if target not in destinations:
-            raise SystemExit(f"error: the PDF has no destination for {title!r} (#{target})")
+            raise SystemExit(f"error: {pdf.name} has no destination for {title!r} (#{target})")
         parent = writer.add_outline_item(title=title, page_number=destinations[target])
         count += 1
         for section_title, section_id in sections:
             if section_id not in destinations:
-                raise SystemExit(f"error: the PDF has no destination for section {section_title!r} (#{section_id})")
+                raise SystemExit(f"error: {pdf.name} has no destination for section {section_title!r} (#{section_id})")
             writer.add_outline_item(title=section_title, page_number=destinations[section_id], parent=parent)
             count += 1
     writer.page_mode = "/UseOutlines"
@@ -370,24 +468,45 @@ def add_bookmarks(pdf: Path, outline: list) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--edition", action="append", metavar="LANGUAGE",
+                        help="an edition of book_editions, e.g. en or zh_CN (default: every edition)")
+    parser.add_argument("--pages", nargs="+", metavar="PAGE",
+                        help="print only these pages, e.g. index 01-limits (default: every page of _toc.yml)")
     parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html", help="the built HTML book")
-    parser.add_argument("--out", type=Path, default=ROOT / "_build" / "pdf" / PDF_NAME, help="the PDF to write")
+    parser.add_argument("--out", type=Path, help="the PDF to write (one edition only; default: "
+                                                 f"_build/pdf/{PDF_STEM}[-<edition folder>].pdf)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    pages = toc_pages()
-    document = args.out.parent / "book.html"
-    outline, n_sliders = build_document(args.html.resolve(), pages, document)
+    known = {edition.language: edition for edition in editions()}
+    unknown = [language for language in args.edition or [] if language not in known]
+    if unknown:
+        parser.error(f"--edition {' '.join(unknown)}: not an edition of _config.yml's book_editions "
+                     f"({', '.join(known)})")
+    chosen = [known[language] for language in dict.fromkeys(args.edition or known)]
+    if args.out and len(chosen) != 1:
+        parser.error(f"--out names one PDF, but {len(chosen)} editions are printed: add --edition")
+    html_root = args.html.resolve()
+    for edition in chosen:
+        if not (edition.html_dir(html_root) / "index.html").exists():
+            raise SystemExit(f"error: the {edition.language} edition is not built "
+                             f"({edition.html_dir(html_root) / 'index.html'} is missing); run 'make book' first")
+    pages = select_pages(args.pages, toc_pages())
+    jobs = []
+    for edition in chosen:
+        out = args.out or ROOT / "_build" / "pdf" / edition.pdf_name
+        document = out.with_suffix(".html")
+        sliders = build_document(edition, edition.html_dir(html_root), pages, document)
+        jobs.append(Job(edition.language, document, out))
+        print(f"{edition.language}: joined {len(pages)} pages ({sliders} sliders printed at their visible frame) "
+              f"into {document}", flush=True)
     joined = time.perf_counter()
-    print(f"Joined {len(outline)} pages ({n_sliders} sliders printed at their visible frame) into {document}")
-    result = print_pdf(document, args.out)
-    printed = time.perf_counter()
-    bookmarks = add_bookmarks(args.out, outline)
-    print(f"joined in {joined - start:.0f} s, chromium {printed - joined:.0f} s, "
-          f"bookmarks {time.perf_counter() - printed:.0f} s")
-    local = sum(1 for url in result["requests"] if url.startswith("file:"))
-    size = args.out.stat().st_size
-    print(f"Printed {args.out} ({size / 1e6:.1f} MB) in {time.perf_counter() - start:.0f} s; "
-          f"{local} local files loaded, no network request; {bookmarks} bookmarks.")
+    results = print_documents(jobs, after=lambda job, result: add_bookmarks(job.out_pdf, outline_of(result["outline"])))
+    for job, result in zip(jobs, results):
+        local = sum(1 for url in result["requests"] if url.startswith("file:"))
+        print(f"{job.label}: printed {job.out_pdf} ({job.out_pdf.stat().st_size / 1e6:.1f} MB); {local} local "
+              f"files loaded, no network request; {result['after']} bookmarks.")
+    print(f"Joined in {joined - start:.0f} s, printed with bookmarks in {time.perf_counter() - joined:.0f} s: "
+          f"{time.perf_counter() - start:.0f} s in all.")
     return 0
 
 
