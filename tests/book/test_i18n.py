@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 
 from bookpages import ROOT, chapter_pages, toc_pages
@@ -241,3 +242,180 @@ def test_search_dictionary_holds_the_glossary_terms() -> None:
     words = i18n.search_dictionary().split()
     assert {"梯度下降", "反向传播", "链式法则", "拉格朗日乘数法", "编码器", "解码器"} <= set(words)
     assert not [word for word in words if "†" in word or " " in word]
+
+
+# --------------------------------------------------------------------------- the interface in Chinese
+
+def _book_interface():
+    """tools/sphinx/book_interface.py, the Sphinx extension that loads the interface catalogues."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("book_interface", ROOT / "tools" / "sphinx" / "book_interface.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+PLACEHOLDERS = re.compile(r"%\(\w+\)[sdr]|%[sdr]|\{\w*\}")
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_interface_catalogues_are_complete(language: str) -> None:
+    """locales/<language>/interface/<domain>.po: each loaded by book_interface.py (or tools/pdf.py), every
+    message translated, nothing fuzzy or obsolete, placeholders kept."""
+    from babel.messages.pofile import read_po
+
+    folder = i18n.LOCALES / language / "interface"
+    catalogues = sorted(folder.glob("*.po"))
+    loaded = set(_book_interface().INTERFACE_DOMAINS) | {"pdf"}
+    assert {"sphinx", "togglebutton", "myst_nb", "booktheme", "pdf"} <= {po.stem for po in catalogues}
+    problems = [f"{po.name}: no extension loads the domain {po.stem!r}" for po in catalogues if po.stem not in loaded]
+    for po in catalogues:
+        with po.open("rb") as handle:
+            catalogue = read_po(handle)
+        problems += [f"{po.name}: obsolete message {message.id!r}" for message in catalogue.obsolete.values()]
+        for message in catalogue:
+            if not message.id:
+                continue
+            if not message.string or message.fuzzy:
+                problems.append(f"{po.name}: {message.id!r} is {'fuzzy' if message.fuzzy else 'untranslated'}")
+            elif sorted(PLACEHOLDERS.findall(message.string)) != sorted(PLACEHOLDERS.findall(message.id)):
+                problems.append(f"{po.name}: {message.id!r}: the translation changes the placeholders")
+            elif language.startswith("zh") and not CJK.search(message.string):
+                problems.append(f"{po.name}: {message.id!r} is not translated into Chinese: {message.string!r}")
+    assert not problems, "\n".join(problems)
+
+
+# Interface text (not prose) a reader meets on a page: outside the article, and the controls inside it.
+# Each string or attribute value is reported with where it was found. Left out: code, keyboard keys,
+# the language switch (its label names the other language), a figure's slider (drawn by the shared
+# code, like the figures' English axis labels), cross-references' titles (the names of API objects),
+# and print-only blocks (not shown on screen; aria-labels are not printed).
+INTERFACE_TEXT_JS = r"""(generated) => {
+  const article = document.querySelector('article.bd-article');
+  const controls = 'summary, button, .admonition-title, .toggle-button, .copybtn, #search-results > h2, '
+                 + '#search-results > p, .search-summary' + (generated ? ', ' + generated : '');
+  const skip = 'script, style, noscript, template, code, pre, kbd, .pre, mjx-container, .onlyprint, '
+             + '.mlcalc-language-switch, .mlcalc-frame-slider';
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const element = node.parentElement, text = node.textContent.trim();
+    if (!text || element.closest(skip)) continue;
+    if (article && article.contains(element) && !element.closest(controls)) continue;
+    found.push({where: element.tagName.toLowerCase() + (element.className ? '.' + String(element.className).split(' ')[0] : ''), text});
+  }
+  const attributes = ['aria-label', 'title', 'placeholder', 'data-bs-title', 'data-bs-original-title', 'data-toggle-hint', 'data-tooltip'];
+  for (const element of document.querySelectorAll(attributes.map(a => `[${a}]`).join(','))) {
+    if (element.closest(skip) || element.matches('a.reference, a.reference *')) continue;
+    for (const attribute of attributes) {
+      const value = element.getAttribute(attribute);
+      if (value) found.push({where: `${element.tagName.toLowerCase()}[${attribute}]`, text: value.trim()});
+    }
+  }
+  return found;
+}"""
+
+# Every English string the themes and extensions showed on the Chinese pages before they were translated
+# (and their English look-alikes): none may come back.
+KNOWN_ENGLISH = {
+    "Toggle primary sidebar", "Toggle secondary sidebar", "Main", "Color mode", "System Settings", "Light", "Dark",
+    "Link to this heading", "Link to this definition", "Link to this term", "Link to this equation",
+    "Show code cell source", "Hide code cell source", "Toggle hidden content", "Click to show", "Click to hide",
+    "© Copyright 2026.", "Foundations", "Learning as optimization", "Machine learning", "Reference",
+    "Document", "Modified", "Method", "Run Time (s)", "Status", "Contents", "previous", "next", "By",
+    "Search", "Search this book...", "Download this page", "Fullscreen mode", "Print to PDF", "Back to top",
+    "Skip to main content", "Copy", "Copy to clipboard", "Search Results", "Searching", "Edit this page",
+}
+
+
+def _english(found: list[dict]) -> list[str]:
+    """The strings that are English: two Latin letters in a row and no Chinese character (a file type
+    such as '.ipynb' in the download menu is neither)."""
+    return sorted({f"{item['where']}: {item['text']!r}" for item in found
+                   if re.search(r"[A-Za-z]{2}", item["text"]) and not CJK.search(item["text"])
+                   and not re.fullmatch(r"\.\w+", item["text"])})
+
+
+@pytest.fixture(scope="module")
+def interface_browser():
+    from playwright.sync_api import sync_playwright
+
+    from bookpages import launch_chromium
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+def interface_text(browser, path: Path, query: str = "", ready: str = "", generated: str = "") -> list[dict]:
+    """The interface text of a built page opened from file:// (with ``query``), once ``ready`` holds and
+    the theme's and extensions' scripts have run; no request may leave the machine. ``generated``: a
+    selector of what an extension wrote into the article (e.g. MyST-NB's execution table)."""
+    context = browser.new_context()
+    remote: list[str] = []
+    context.route(re.compile(r"^(?!file:|data:|about:|blob:)"),
+                  lambda route, request: (remote.append(request.url), route.abort()))
+    try:
+        page = context.new_page()
+        page.goto(path.as_uri() + query, wait_until="load", timeout=120_000)
+        page.wait_for_function("() => document.querySelector('.theme-switch-button') !== null", timeout=120_000)
+        if ready:
+            page.wait_for_function(ready, timeout=120_000)
+        # sphinx-togglebutton adds its buttons on DOMContentLoaded; the book's script then names them.
+        page.wait_for_function("() => !document.querySelector('.admonition.dropdown') || "
+                               "document.querySelectorAll('.admonition.dropdown button.toggle-button').length === "
+                               "document.querySelectorAll('.admonition.dropdown').length", timeout=120_000)
+        found = page.evaluate(INTERFACE_TEXT_JS, generated)
+    finally:
+        context.close()
+    assert not remote, f"{path} requested {remote}"
+    return found
+
+
+SEARCH_DONE = "() => /[0-9]/.test((document.querySelector('#search-results > p') || {}).textContent || '')"
+
+
+def test_the_interface_check_sees_the_english_interface(built_book: Path, interface_browser) -> None:
+    """On an English chapter page the check finds the strings it must never find on a Chinese one."""
+    found = interface_text(interface_browser, built_book / f"{chapter_pages()[0]}.html")
+    found += interface_text(interface_browser, built_book / "book" / "execution.html", generated="thead")
+    texts = {item["text"] for item in found}
+    expected = {"Toggle primary sidebar", "Toggle secondary sidebar", "Main", "Color mode", "System Settings",
+                "Link to this heading", "Show code cell source", "Toggle hidden content", "Click to show",
+                "© Copyright 2026.", "Foundations", "Run Time (s)"}
+    assert expected <= texts, f"not seen on the English page: {sorted(expected - texts)}"
+
+
+@pytest.mark.parametrize(("page", "query", "ready", "generated"), [
+    (chapter_pages()[0], "", "", ""),               # exercises with folded solutions, folded code, sliders
+    (toc_pages()[0], "", "", ""),                   # the front page: the table of contents' captions
+    ("book/execution", "", "", "thead"),            # MyST-NB's execution table
+    ("search", "?q=梯度下降", SEARCH_DONE, ""),      # the search page and its result messages
+], ids=["chapter", "front-page", "execution", "search"])
+def test_chinese_pages_show_no_english_interface_text(built_book: Path, interface_browser, page: str, query: str,
+                                                      ready: str, generated: str) -> None:
+    found = interface_text(interface_browser, zh_html(built_book) / f"{page}.html", query, ready, generated)
+    assert len(found) > 20, f"only {len(found)} interface strings found on {page}: is the page built?"
+    known = sorted({f"{item['where']}: {item['text']!r}" for item in found if item["text"] in KNOWN_ENGLISH})
+    assert not known, f"English interface text on the Chinese {page}{query}:\n" + "\n".join(known)
+    english = _english(found)
+    assert not english, f"English interface text on the Chinese {page}{query}:\n" + "\n".join(english)
+
+
+def test_table_of_contents_captions_are_translated(built_book: Path) -> None:
+    """The navigation's part captions (_toc.yml) come from the root page's catalogue on every Chinese page
+    (sphinx-external-toc inserts them after Sphinx has translated the page: book_interface.py does it)."""
+    from babel.messages.pofile import read_po
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    with i18n.catalogue_path(ZH, toc_pages()[0]).open("rb") as handle:
+        catalogue = read_po(handle)
+    expected = [catalogue.get(part["caption"]).string for part in toc["parts"]]
+    assert all(CJK.search(caption) for caption in expected), expected
+    for page in (toc_pages()[0], chapter_pages()[0], "book/glossary"):
+        captions = [span.get_text(strip=True) for span in
+                    page_soup(zh_html(built_book) / f"{page}.html").select("nav.bd-docs-nav span.caption-text")]
+        assert captions == expected, f"{page}: the navigation's captions are {captions}"
