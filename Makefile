@@ -33,14 +33,17 @@ $(STAMP): requirements.txt pyproject.toml
 venv: $(STAMP) ## Create or update the virtual environment
 
 $(VENDOR_STAMP): tools/vendor/package.json tools/vendor/package-lock.json
-	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found. The book serves MathJax, RequireJS and the widget manager itself, vendored from the npm registry: install Node.js 18+ with npm (Debian: apt-get install nodejs npm)." >&2; exit 1; }
-	@echo "Vendoring MathJax, RequireJS and the ipywidgets HTML manager ..."
-	@rm -rf _build/npm _vendor && mkdir -p _build/npm _vendor/html-manager
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found. The book serves MathJax, RequireJS, the widget manager and Thebe itself, vendored from the npm registry: install Node.js 18+ with npm (Debian: apt-get install nodejs npm)." >&2; exit 1; }
+	@echo "Vendoring MathJax, RequireJS, the ipywidgets HTML manager, Thebe and marked ..."
+	@rm -rf _build/npm _vendor && mkdir -p _build/npm _vendor/html-manager _vendor/thebe
 	@cp tools/vendor/package.json tools/vendor/package-lock.json _build/npm/
 	@cd _build/npm && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null || { echo "error: npm ci in _build/npm failed (see above). Is the npm registry reachable?" >&2; exit 1; }
 	@cp -r _build/npm/node_modules/mathjax/es5 _vendor/mathjax
 	@cp _build/npm/node_modules/requirejs/require.js _vendor/require.js
 	@cd _build/npm/node_modules/@jupyter-widgets/html-manager/dist && cp embed-amd.js *.woff2 *.woff *.ttf *.eot *.svg ../../../../../../_vendor/html-manager/
+	@# Live code (make serve): Thebe's bundle with its lazily loaded chunks, its stylesheet, and marked for Markdown outputs.
+	@cd _build/npm/node_modules/thebe/lib && cp *.js *.LICENSE.txt thebe.css ../../../../../_vendor/thebe/
+	@cp _build/npm/node_modules/marked/marked.min.js _vendor/thebe/marked.min.js
 	@touch $@
 
 vendor: $(VENDOR_STAMP) ## Vendor the book's JavaScript from the npm registry
