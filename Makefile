@@ -13,6 +13,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 VENDOR_STAMP := _vendor/.installed
 PORT ?= 8000
+LIVE ?= 1
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: help venv vendor book serve pdf lab formgrader release grade grade-worker exchange-release exchange-collect feedback collect test-deps test test-fast bench bench-grade clean
@@ -51,10 +52,11 @@ vendor: $(VENDOR_STAMP) ## Vendor the book's JavaScript from the npm registry
 book: $(STAMP) $(VENDOR_STAMP) ## Execute every chapter and build the HTML book into _build/html
 	@$(BIN)/python tools/build_book.py
 
-serve: ## Serve the built book on http://localhost:$(PORT)
+# LIVE=0: static pages only, no Jupyter server (and no .venv needed). JUPYTER_PORT defaults to PORT + 1.
+serve: ## Serve the built book on http://127.0.0.1:$(PORT) with live code: a Jupyter server (JUPYTER_PORT) runs the chapters (LIVE=0: static pages only)
 	@test -f _build/html/index.html || { echo "error: _build/html/index.html does not exist; run 'make book' first." >&2; exit 1; }
-	@echo "Serving the book at http://localhost:$(PORT)/ (Ctrl-C to stop)"
-	@cd _build/html && $(PYTHON) -m http.server $(PORT) --bind 127.0.0.1
+	@case "$(LIVE)" in 0|1) ;; *) echo "error: LIVE=$(LIVE) is unknown: make serve (live code) or make serve LIVE=0 (static pages only)" >&2; exit 2;; esac
+	@$(if $(filter 0,$(LIVE)),$(PYTHON) tools/serve.py --static-only,$(MAKE) --no-print-directory --silent venv && $(BIN)/python tools/serve.py) --port $(PORT) $(if $(JUPYTER_PORT),--jupyter-port $(JUPYTER_PORT))
 
 # PAGES="index 01-limits": print only these pages (index is the front page).
 pdf: $(STAMP) ## Print both editions of the built book to _build/pdf/calculus-for-machine-learning[-zh].pdf (chromium, offline; after make book; PAGES=)
