@@ -7,7 +7,8 @@ the executed outputs, figures and numbers, are shared by every edition.
   (``sphinx-build -b gettext`` into ``_build/gettext``) and merges them into the
   catalogues ``locales/<language>/LC_MESSAGES/<page>.po`` with ``sphinx-intl update``:
   new messages arrive untranslated, changed ones fuzzy. PAGE is ``book/01-limits`` (or
-  ``book/01-limits.md``); without PAGE every page of ``_toc.yml`` is updated.
+  ``book/01-limits.md``), or ``sphinx`` for the messages of the book's HTML templates
+  (``sphinx.po``); without PAGE every page of ``_toc.yml`` and the templates are updated.
 * ``python tools/i18n.py check [PAGE ...]`` fails, naming each message, when a catalogue
   is missing, out of date with the English source, or has an untranslated, fuzzy or
   obsolete message, or a translation whose math (``$…$``, ``$$…$$``), inline code or
@@ -78,8 +79,20 @@ def toc_pages() -> list[str]:
     return pages
 
 
+# The messages of the book's own HTML templates (tools/sphinx/templates, e.g. the "Live code" button):
+# Sphinx extracts them into sphinx.pot and translates them with the catalogue sphinx.po.
+TEMPLATE_CATALOGUE = "sphinx"
+
+
+def catalogues() -> list[str]:
+    """Every catalogue of an edition: one per page of ``_toc.yml``, and the templates' one."""
+    return [*toc_pages(), TEMPLATE_CATALOGUE]
+
+
 def page_name(argument: str) -> str:
     """``book/01-limits.md``, ``book/01-limits`` or an absolute path -> ``book/01-limits``."""
+    if argument == TEMPLATE_CATALOGUE:
+        return argument
     path = Path(argument)
     if path.is_absolute():
         path = path.resolve().relative_to(ROOT)
@@ -313,7 +326,7 @@ def check(pages: list[str], languages: list[str], pot_dir: Path) -> list[Report]
             reports.append(check_catalogue(po, pot if pot.exists() else None))
             if not pot.exists():
                 reports[-1].problems.append(f"{page} has no English messages ({pot.relative_to(ROOT)} missing)")
-        known = {catalogue_path(language, page) for page in toc_pages()}
+        known = {catalogue_path(language, page) for page in catalogues()}
         for stray in sorted((LOCALES / language / "LC_MESSAGES").rglob("*.po")):
             if stray not in known:
                 reports.append(Report(str(stray.relative_to(ROOT)), 0,
@@ -424,7 +437,7 @@ def main() -> int:
         return preview(page_name(arguments.page), arguments.language or translated_languages()[0])
 
     languages = arguments.language or translated_languages()
-    pages = [page_name(page) for page in arguments.pages] or toc_pages()
+    pages = [page_name(page) for page in arguments.pages] or catalogues()
     if arguments.command == "update":
         for path in update(pages, languages):
             print(f"updated {path.relative_to(ROOT)}")

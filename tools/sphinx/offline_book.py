@@ -28,13 +28,14 @@ and then loads RequireJS and the 3.6 MB ipywidgets HTML manager. The book's
 explorers have their output removed, so on a page that shows no widget view
 these scripts are dropped.
 
-No Thebe
---------
+No sphinx-thebe
+---------------
 Jupyter Book always loads ``sphinx_thebe``, which adds (twice) an inline script
 pointing at a CDN copy of Thebe and a loader script. The book is meant to work
-offline and has no live-kernel buttons, so those scripts and the stylesheet are
-dropped from every page (the inline script's duplicate declaration was also a
-JavaScript error on each page).
+offline, so those scripts and the stylesheet are dropped from every page (the
+inline script's duplicate declaration was also a JavaScript error on each page).
+Live code (``make serve``) uses the vendored Thebe through ``live_code.py``'s own
+loader, which loads nothing until its button is pressed.
 """
 
 from __future__ import annotations
