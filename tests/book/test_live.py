@@ -35,7 +35,7 @@ import pytest
 
 from bookpages import HTML, ROOT, launch_chromium
 
-pytestmark = pytest.mark.xdist_group("live")
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("live")]
 
 CHAPTER = "book/05-gradient-descent"
 # The article's gradient descent in that chapter: ten steps from w = 10 on L(w) = w^2.
