@@ -7,8 +7,8 @@ HTML document ``_build/pdf/<name>.html`` that uses the edition's stylesheets and
 MathJax. A PDF is named after its edition's folder (``zh`` -> ``-zh``), as the HTML is.
 
 Debian's chromium, driven by Playwright, opens the documents from ``file://`` and prints them
-(``page.pdf``: A4, page numbers in the footer) at the same time, each in its own renderer, so that
-both cores work. Before MathJax typesets, ``tools/pdf_prepare.js`` prepares each document in the
+(``page.pdf``: A4, page numbers and the book's title in the margins) at the same time, each in its
+own renderer, so that both cores work. Before MathJax typesets, ``tools/pdf_prepare.js`` prepares each document in the
 browser (in a tenth of a second, where parsing and rewriting the pages in Python took 10-15 s):
 solutions are shown after their exercise (not folded), code cells whose source the page folds stay
 folded away (their outputs print), headings' ``#`` links go, links between pages point inside the
@@ -98,10 +98,21 @@ figure, .mlcalc-frame-slider, table { break-inside: avoid; }
 .mlcalc-print-note { font-size: 0.85rem; color: #444; font-style: italic; margin: 0.3rem 0 1rem 0; }
 """
 
-FOOTER = ('<div style="font-size:8px;width:100%;text-align:center;color:#555;font-family:sans-serif">'
-          '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
-HEADER = ('<div style="font-size:7px;width:100%;text-align:right;padding-right:15mm;color:#777;'
-          'font-family:sans-serif"><span class="title"></span></div>')
+# Page numbers and the book's title in the page margins, drawn by chromium's CSS paged media (@page margin
+# boxes). Playwright's header and footer templates did the same at twice the cost: chromium lays out and
+# paints a template document for every page.
+MARGIN_CSS = """
+@page {
+  @top-right { content: %(title)s; font-size: 7px; color: #777; font-family: sans-serif; }
+  @bottom-center { content: counter(page) " / " counter(pages); font-size: 8px; color: #555; font-family: sans-serif; }
+}
+"""
+
+
+def css_string(text: str) -> str:
+    """``text`` as a CSS string literal."""
+    return '"' + "".join(ch if ch.isalnum() or ch in " -_.,:;!?()'" else f"\\{ord(ch):x} " for ch in text) + '"'
+
 
 STYLESHEET = re.compile(r"<link\b[^>]*\brel=\"stylesheet\"[^>]*>")
 MATHJAX_CONFIG = re.compile(r"<script>\s*window\.MathJax\s*=\s*(\{.*?\})\s*;?\s*</script>", re.DOTALL)
@@ -238,7 +249,7 @@ def build_document(edition: Edition, html_dir: Path, pages: list[str], out_html:
     head = [f'<meta charset="utf-8"><base href="{html.escape(base)}">',
             f"<title>{html.escape(edition.title)}</title>",
             *STYLESHEET.findall(first[:head_end]), *_mathjax_head(first[:head_end]),
-            f"<style>{PRINT_CSS}</style>"]
+            f"<style>{PRINT_CSS}{MARGIN_CSS % {'title': css_string(edition.title)}}</style>"]
     folder = f"{edition.path}/" if edition.path else ""
     index = f"_build/html/{folder}index.html"
     body = ['<div class="pdf-title-page">'
@@ -368,9 +379,9 @@ async def _print(browser, job: Job) -> dict:
             raise PrintError(f"error: {job.label}: images failed to load: {status['broken'][:5]}")
         typeset = time.perf_counter()
         job.out_pdf.parent.mkdir(parents=True, exist_ok=True)
-        await page.pdf(path=str(job.out_pdf), format="A4", print_background=True, outline=False, tagged=False,
-                       display_header_footer=True, header_template=HEADER, footer_template=FOOTER,
-                       margin={"top": "16mm", "bottom": "18mm", "left": "15mm", "right": "15mm"})
+        # Page size, margins, page numbers and the title in the margin: PRINT_CSS and MARGIN_CSS.
+        await page.pdf(path=str(job.out_pdf), prefer_css_page_size=True, print_background=True, outline=False,
+                       tagged=False)
         printed = time.perf_counter()
         print(f"{job.label}: chromium loaded it in {loaded - started:.0f} s, typeset in {typeset - loaded:.0f} s, "
               f"printed in {printed - typeset:.0f} s", flush=True)
