@@ -6,7 +6,7 @@ specific to a chapter.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -162,6 +162,34 @@ def _evaluate_on_plane(fun: Callable[[np.ndarray], Any], X: np.ndarray, Y: np.nd
         if Z is None or Z.shape != X.shape:
             Z = np.array([[at(np.array([x, y])) for x, y in zip(row_x, row_y)] for row_x, row_y in zip(X, Y)])
     return np.where(np.isfinite(Z), Z, np.nan)
+
+
+def _values_on_rectangle(fun: Callable[[np.ndarray], Any], xlim: tuple[float, float], ylim: tuple[float, float],
+                         n_grid: int, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``fun`` on an ``n_grid`` by ``n_grid`` meshgrid over the checked rectangle ``xlim`` by ``ylim``.
+
+    Returns ``X, Y, Z`` as :func:`_evaluate_on_plane` gives them; raises
+    ``ValueError`` naming ``fun`` as ``name`` when no value is finite (nothing
+    to draw contours of).
+    """
+    X, Y = np.meshgrid(np.linspace(*xlim, n_grid), np.linspace(*ylim, n_grid))
+    Z = _evaluate_on_plane(fun, X, Y)
+    if not np.any(np.isfinite(Z)):
+        raise ValueError(f"{name} is not finite anywhere on the grid given by xlim and ylim")
+    return X, Y, Z
+
+
+def _labelled(items: Any, name: str, convert: Callable[[Any, str], Any], single_label: str) -> dict[str, Any]:
+    """One item or a non-empty mapping of legend labels to items, as a dict of labels to converted items.
+
+    ``convert(item, where)`` checks an item; ``where`` names it in errors
+    (``name`` or ``name[label]``). A single item gets ``single_label``.
+    """
+    if isinstance(items, Mapping):
+        if not items:
+            raise ValueError(f"{name} must not be empty")
+        return {str(label): convert(item, f"{name}[{label!r}]") for label, item in items.items()}
+    return {single_label: convert(items, name)}
 
 
 def _point_2d(point: Any, name: str) -> np.ndarray:

@@ -13,19 +13,27 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .._validation import as_float_array, check_callable, check_choice, check_int, check_interval, check_real
-from ._core import _contour_levels, _evaluate_on_plane, _figure_and_axes, label_axes
+from ._core import _contour_levels, _figure_and_axes, _labelled, _values_on_rectangle, label_axes
 
 __all__ = ["descent_path_on_contours", "loss_curves"]
 
 
+def _unwrap_result(run: Any, name: str) -> Any:
+    """The ``history`` of an OptimizeResult; anything else as it is."""
+    from ..optim import OptimizeResult
+
+    if isinstance(run, OptimizeResult):
+        if "history" not in run:
+            raise TypeError(f"{name} is an OptimizeResult without a history")
+        return run["history"]
+    return run
+
+
 def _path_points(path: Any, name: str) -> np.ndarray:
     """The iterates of a run as an (n, 2) array: from an array, a History or an OptimizeResult."""
-    from ..optim import History, OptimizeResult
+    from ..optim import History
 
-    if isinstance(path, OptimizeResult):
-        if "history" not in path:
-            raise TypeError(f"{name} is an OptimizeResult without a history")
-        path = path["history"]
+    path = _unwrap_result(path, name)
     if isinstance(path, History):
         path = path.x
     if isinstance(path, (str, bytes)) or not isinstance(path, (list, tuple, np.ndarray)):
@@ -43,12 +51,9 @@ def _path_points(path: Any, name: str) -> np.ndarray:
 
 def _path_losses(run: Any, name: str) -> tuple[np.ndarray, np.ndarray | None]:
     """The losses of a run and, for a History or OptimizeResult, its update counts."""
-    from ..optim import History, OptimizeResult
+    from ..optim import History
 
-    if isinstance(run, OptimizeResult):
-        if "history" not in run:
-            raise TypeError(f"{name} is an OptimizeResult without a history")
-        run = run["history"]
+    run = _unwrap_result(run, name)
     if isinstance(run, History):
         return np.asarray(run.fun, dtype=float), np.asarray(run.iteration, dtype=float)
     losses = np.asarray(run, dtype=float) if isinstance(run, (list, tuple, np.ndarray)) else None
@@ -127,16 +132,8 @@ def descent_path_on_contours(fun: Callable[[np.ndarray], Any], paths: Any, *, xl
     x_lo, x_hi = check_interval(*xlim, names=("xlim[0]", "xlim[1]"))
     y_lo, y_hi = check_interval(*ylim, names=("ylim[0]", "ylim[1]"))
     n_grid = check_int(n_grid, "n_grid", minimum=2)
-    if isinstance(paths, Mapping):
-        if not paths:
-            raise ValueError("paths must not be empty")
-        named = {str(label): _path_points(path, f"paths[{label!r}]") for label, path in paths.items()}
-    else:
-        named = {"_path": _path_points(paths, "paths")}
-    X, Y = np.meshgrid(np.linspace(x_lo, x_hi, n_grid), np.linspace(y_lo, y_hi, n_grid))
-    Z = _evaluate_on_plane(fun, X, Y)
-    if not np.any(np.isfinite(Z)):
-        raise ValueError("fun is not finite anywhere on the grid given by xlim and ylim")
+    named = _labelled(paths, "paths", _path_points, "_path")
+    X, Y, Z = _values_on_rectangle(fun, (x_lo, x_hi), (y_lo, y_hi), n_grid, "fun")
     level_values = _contour_levels(Z, levels)
     fig, ax = _figure_and_axes(ax)
     if level_values.size:

@@ -12,7 +12,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .._validation import as_float_array, check_callable, check_int, check_interval
-from ._core import _evaluate_on_grid, _evaluate_on_plane, _figure_and_axes, _point_2d, _value_at, label_axes
+from ._core import (_evaluate_on_grid, _figure_and_axes, _labelled, _point_2d, _value_at, _values_on_rectangle,
+                    label_axes)
 
 __all__ = ["histogram_with_density", "log_likelihood_contours"]
 
@@ -74,12 +75,7 @@ def histogram_with_density(samples: Any, densities: Callable[[Any], Any] | Mappi
     x = as_float_array(samples, "samples", ndim=1)
     bins = check_int(bins, "bins", minimum=1)
     num = check_int(num, "num", minimum=2)
-    if isinstance(densities, Mapping):
-        if not densities:
-            raise ValueError("densities must not be empty")
-        named = {str(label): check_callable(pdf, f"densities[{label!r}]") for label, pdf in densities.items()}
-    else:
-        named = {"density": check_callable(densities, "densities")}
+    named = _labelled(densities, "densities", check_callable, "density")
     if interval is None:
         lo, hi = float(x.min()), float(x.max())
         if lo == hi:
@@ -170,10 +166,7 @@ def log_likelihood_contours(log_likelihood: Callable[[np.ndarray], Any], *, xlim
         if np.any(drop_values <= 0):
             raise ValueError(f"drops must be positive, got {drops!r}")
     star = None if mle is None else _point_2d(mle, "mle")
-    X, Y = np.meshgrid(np.linspace(x_lo, x_hi, n_grid), np.linspace(y_lo, y_hi, n_grid))
-    Z = _evaluate_on_plane(log_likelihood, X, Y)
-    if not np.any(np.isfinite(Z)):
-        raise ValueError("log_likelihood is not finite anywhere on the grid given by xlim and ylim")
+    X, Y, Z = _values_on_rectangle(log_likelihood, (x_lo, x_hi), (y_lo, y_hi), n_grid, "log_likelihood")
     if star is not None:
         top = _value_at(log_likelihood, star, "log_likelihood")
         if not np.isfinite(top):

@@ -13,7 +13,8 @@ from matplotlib.figure import Figure
 
 from .._validation import as_float_array, check_callable, check_choice, check_int, check_interval, check_positive
 from ..diff import gradient
-from ._core import _contour_levels, _evaluate_on_plane, _figure_and_axes, _point_2d, _value_at, label_axes, new_figure
+from ._core import (_contour_levels, _evaluate_on_plane, _figure_and_axes, _point_2d, _value_at, _values_on_rectangle,
+                    label_axes, new_figure)
 
 __all__ = ["surface_with_slices", "contour_with_gradients", "constraint_geometry"]
 
@@ -209,10 +210,7 @@ def contour_with_gradients(f: Callable[[np.ndarray], Any], *, xlim: tuple[float,
     p = None if point is None else _point_2d(point, "point")
     if direction is not None and p is None:
         raise ValueError("direction needs a point to start from: pass point=(x, y) as well")
-    X, Y = np.meshgrid(np.linspace(x_lo, x_hi, n_grid), np.linspace(y_lo, y_hi, n_grid))
-    Z = _evaluate_on_plane(f, X, Y)
-    if not np.any(np.isfinite(Z)):
-        raise ValueError("f is not finite anywhere on the grid given by xlim and ylim")
+    X, Y, Z = _values_on_rectangle(f, (x_lo, x_hi), (y_lo, y_hi), n_grid, "f")
     level_values = _contour_levels(Z, levels)
     fig, ax = _figure_and_axes(ax)
     if level_values.size:
@@ -338,11 +336,8 @@ def constraint_geometry(fun: Callable[[np.ndarray], Any], constraint: Callable[[
     p = None if point is None else _point_2d(point, "point")
     star = None if optimum is None else _point_2d(optimum, "optimum")
 
-    X, Y = np.meshgrid(np.linspace(x_lo, x_hi, n_grid), np.linspace(y_lo, y_hi, n_grid))
-    Z = _evaluate_on_plane(fun, X, Y)
+    X, Y, Z = _values_on_rectangle(fun, (x_lo, x_hi), (y_lo, y_hi), n_grid, "fun")
     G = _evaluate_on_plane(constraint, X, Y)
-    if not np.any(np.isfinite(Z)):
-        raise ValueError("fun is not finite anywhere on the grid given by xlim and ylim")
     finite_g = G[np.isfinite(G)]
     if finite_g.size == 0 or finite_g.min() > 0 or finite_g.max() < 0:
         raise ValueError("the constraint curve g = 0 does not cross the rectangle given by xlim and ylim")
