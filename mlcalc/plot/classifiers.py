@@ -82,11 +82,7 @@ def decision_boundary(model: Any, X: Any, y: Any, *, ax: Axes | None = None, res
         index = np.searchsorted(classes, predicted).clip(0, classes.size - 1).reshape(gx.shape)
         ax.contourf(gx, gy, index, levels=np.arange(classes.size + 1) - 0.5, cmap="tab10", alpha=0.3,
                     vmin=0, vmax=9)
-    for k, label in enumerate(classes):
-        member = labels == label
-        color = ("C0", "C3")[k] if classes.size <= 2 else f"C{k % 10}"
-        ax.scatter(points[member, 0], points[member, 1], color=color, edgecolor="black", s=30,
-                   label=f"class {label}")
+    _scatter_classes(ax, points, labels, classes)
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     label_axes(ax, title=title, xlabel=xlabel, ylabel=ylabel, legend=True)
@@ -253,16 +249,22 @@ def svm_margins(model: Any, X: Any, y: Any, *, support: Any = None, margin_tol: 
         if norm > 0:
             margin_label += f", width $2/\\|w\\|$ = {2.0 / norm:.3g}"
     ax.plot([], [], color="black", linewidth=1.0, linestyle="--", label=margin_label)
-    for k, label in enumerate(classes):
-        member = labels == label
-        ax.scatter(points[member, 0], points[member, 1], color=("C0", "C3")[k], edgecolor="black", s=30,
-                   label=f"class {label}")
+    _scatter_classes(ax, points, labels, classes)
     ax.scatter(points[mask, 0], points[mask, 1], s=140, facecolors="none", edgecolors="black", linewidths=1.4,
                label=f"support vectors ({int(mask.sum())})")
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     label_axes(ax, title=title, xlabel=xlabel, ylabel=ylabel, legend=True)
     return fig
+
+
+def _scatter_classes(ax: Axes, points: np.ndarray, labels: np.ndarray, classes: np.ndarray) -> None:
+    """Scatter ``points`` one class at a time: blue and red for two classes, the colour cycle for more."""
+    for k, label in enumerate(classes):
+        member = labels == label
+        color = ("C0", "C3")[k] if classes.size <= 2 else f"C{k % 10}"
+        ax.scatter(points[member, 0], points[member, 1], color=color, edgecolor="black", s=30,
+                   label=f"class {label}")
 
 
 def _has_linear_weights(model: Any) -> bool:
