@@ -19,6 +19,17 @@ from ._core import _evaluate_on_grid, _figure_and_axes, label_axes
 __all__ = ["area_under_curve", "riemann_rectangles", "convergence_plot"]
 
 
+def _plot_with_margin(ax: Axes, f: Callable[[Any], Any], a: float, b: float, margin: float, num: int,
+                      **style: Any) -> None:
+    """Draw ``f`` as "f(x)" on ``[a, b]`` widened by ``margin`` times its length on each side.
+
+    Points of the margin where ``f`` is undefined are left out of the line.
+    """
+    pad = margin * (b - a)
+    x = np.linspace(a - pad, b + pad, num)
+    ax.plot(x, _evaluate_on_grid(f, x, strict=False), color="C0", label="f(x)", **style)
+
+
 def area_under_curve(f: Callable[[Any], Any], a: float, b: float, *, ax: Axes | None = None,
                      num: int = 400, margin: float = 0.1, title: str | None = None,
                      xlabel: str = "x", ylabel: str = "f(x)") -> Figure:
@@ -66,9 +77,7 @@ def area_under_curve(f: Callable[[Any], Any], a: float, b: float, *, ax: Axes | 
     num = check_int(num, "num", minimum=2)
     margin = check_positive(margin, "margin", allow_zero=True)
     fig, ax = _figure_and_axes(ax)
-    pad = margin * (b - a)
-    x_all = np.linspace(a - pad, b + pad, num)
-    ax.plot(x_all, _evaluate_on_grid(f, x_all, strict=False), color="C0", label="f(x)")
+    _plot_with_margin(ax, f, a, b, margin, num)
     x = np.linspace(a, b, num)
     y = _evaluate_on_grid(f, x)
     if np.any(y > 0):
@@ -145,9 +154,7 @@ def riemann_rectangles(f: Callable[[Any], Any], a: float, b: float, n: int, *, r
     fig, ax = _figure_and_axes(ax)
     h = (b - a) / n
     nodes = a + h * np.arange(n + 1)
-    pad = 0.05 * (b - a)
-    x_curve = np.linspace(a - pad, b + pad, num)
-    ax.plot(x_curve, _evaluate_on_grid(f, x_curve, strict=False), color="C0", linewidth=2, label="f(x)", zorder=3)
+    _plot_with_margin(ax, f, a, b, 0.05, num, linewidth=2, zorder=3)
     edge = "black" if n <= 60 else "none"
     if rule == "trapezoid":
         y_nodes = _evaluate_on_grid(f, nodes)
