@@ -132,7 +132,11 @@ def descent_path_on_contours(fun: Callable[[np.ndarray], Any], paths: Any, *, xl
     x_lo, x_hi = check_interval(*xlim, names=("xlim[0]", "xlim[1]"))
     y_lo, y_hi = check_interval(*ylim, names=("ylim[0]", "ylim[1]"))
     n_grid = check_int(n_grid, "n_grid", minimum=2)
-    named = _labelled(paths, "paths", _path_points, "_path")
+    from ..optim import OptimizeResult
+
+    # An OptimizeResult is a dict too: one run, not a mapping of labels to runs.
+    single = isinstance(paths, OptimizeResult)
+    named = {"_path": _path_points(paths, "paths")} if single else _labelled(paths, "paths", _path_points, "_path")
     X, Y, Z = _values_on_rectangle(fun, (x_lo, x_hi), (y_lo, y_hi), n_grid, "fun")
     level_values = _contour_levels(Z, levels)
     fig, ax = _figure_and_axes(ax)

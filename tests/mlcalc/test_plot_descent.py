@@ -70,7 +70,7 @@ def test_paths_are_the_iterates_of_gradient_descent():
 def test_accepts_plain_arrays_and_histories():
     points = plain_iterates([1.0, 1.0], 0.2, 5)
     res = gradient_descent(quadratic, quadratic_grad, [1.0, 1.0], learning_rate=0.2, max_iter=5, tol=0)
-    for path in (points, points.tolist(), res.history):
+    for path in (points, points.tolist(), res.history, res):  # one OptimizeResult is one path, not a mapping
         fig = descent_path_on_contours(quadratic, path, xlim=(-2, 2), ylim=(-2, 2))
         line = fig.axes[0].get_lines()[0]
         np.testing.assert_allclose(line.get_xdata(), points[:, 0], rtol=1e-12)
