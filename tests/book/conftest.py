@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bookpages import HTML, ROOT
+from bookpages import HTML, ROOT, launch_chromium
 
 
 @pytest.fixture(scope="session")
@@ -22,3 +22,14 @@ def built_book() -> Path:
         completed = subprocess.run([sys.executable, str(ROOT / "tools" / "build_book.py")], cwd=ROOT)
         assert completed.returncode == 0, "the book failed to build (see the output above)"
     return HTML
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium, headless, offline flags (bookpages.launch_chromium); one per test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()

@@ -338,18 +338,6 @@ def _english(found: list[dict]) -> list[str]:
                    and not re.fullmatch(r"\.\w+", item["text"])})
 
 
-@pytest.fixture(scope="module")
-def interface_browser():
-    from playwright.sync_api import sync_playwright
-
-    from bookpages import launch_chromium
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
-
-
 def interface_text(browser, path: Path, query: str = "", ready: str = "", generated: str = "") -> list[dict]:
     """The interface text of a built page opened from file:// (with ``query``), once ``ready`` holds and
     the theme's and extensions' scripts have run; no request may leave the machine. ``generated``: a
@@ -378,10 +366,10 @@ def interface_text(browser, path: Path, query: str = "", ready: str = "", genera
 SEARCH_DONE = "() => /[0-9]/.test((document.querySelector('#search-results > p') || {}).textContent || '')"
 
 
-def test_the_interface_check_sees_the_english_interface(built_book: Path, interface_browser) -> None:
+def test_the_interface_check_sees_the_english_interface(built_book: Path, chromium) -> None:
     """On an English chapter page the check finds the strings it must never find on a Chinese one."""
-    found = interface_text(interface_browser, built_book / f"{chapter_pages()[0]}.html")
-    found += interface_text(interface_browser, built_book / "book" / "execution.html", generated="thead")
+    found = interface_text(chromium, built_book / f"{chapter_pages()[0]}.html")
+    found += interface_text(chromium, built_book / "book" / "execution.html", generated="thead")
     texts = {item["text"] for item in found}
     expected = {"Toggle primary sidebar", "Toggle secondary sidebar", "Main", "Color mode", "System Settings",
                 "Link to this heading", "Show code cell source", "Toggle hidden content", "Click to show",
@@ -395,9 +383,9 @@ def test_the_interface_check_sees_the_english_interface(built_book: Path, interf
     ("book/execution", "", "", "thead"),            # MyST-NB's execution table
     ("search", "?q=梯度下降", SEARCH_DONE, ""),      # the search page and its result messages
 ], ids=["chapter", "front-page", "execution", "search"])
-def test_chinese_pages_show_no_english_interface_text(built_book: Path, interface_browser, page: str, query: str,
+def test_chinese_pages_show_no_english_interface_text(built_book: Path, chromium, page: str, query: str,
                                                       ready: str, generated: str) -> None:
-    found = interface_text(interface_browser, zh_html(built_book) / f"{page}.html", query, ready, generated)
+    found = interface_text(chromium, zh_html(built_book) / f"{page}.html", query, ready, generated)
     assert len(found) > 20, f"only {len(found)} interface strings found on {page}: is the page built?"
     known = sorted({f"{item['where']}: {item['text']!r}" for item in found if item["text"] in KNOWN_ENGLISH})
     assert not known, f"English interface text on the Chinese {page}{query}:\n" + "\n".join(known)

@@ -7,7 +7,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from bookpages import HTML, chapter_pages, launch_chromium
+from bookpages import HTML, chapter_pages
 
 pytestmark = pytest.mark.xdist_group("book")
 
@@ -22,16 +22,6 @@ def test_chapter_page_is_under_one_megabyte(page: str, built_book: Path) -> None
     text = path.read_text(encoding="utf-8")
     assert "mlcalc-frame-slider" in text, f"{page}: no kernel-free slider"
     assert "data:image/png" not in text, f"{page}: slider frames (or figures) are still inlined as data URIs"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 def open_from_file(browser, page_name: str):

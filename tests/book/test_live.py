@@ -33,7 +33,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from bookpages import HTML, ROOT, launch_chromium
+from bookpages import HTML, ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("live")]
 
@@ -156,16 +156,6 @@ def serve(built_book: Path, tmp_path_factory):
     finally:
         server.interrupt()
         print("\nlive code timings (s):", json.dumps({k: round(v, 1) for k, v in TIMINGS.items()}))
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 class Recorder:
