@@ -112,14 +112,25 @@ def share_root_assets(app, config) -> None:
     _install_switch(config)
 
 
-def _install_switch(config) -> None:
+def add_header_button(config, template: str) -> None:
+    """Put ``template`` (from tools/sphinx/templates) first among the article header's buttons.
+
+    The book's extensions that add a header button (the language switch, the Live code button)
+    call it in the order their buttons should appear, last one leftmost.
+    """
     if str(TEMPLATES) not in config.templates_path:
         config.templates_path = [*config.templates_path, str(TEMPLATES)]
     options = dict(config.html_theme_options or {})
     end = list(options.get("article_header_end") or ["article-header-buttons.html"])
-    if SWITCH_TEMPLATE not in end:
-        end.insert(0, SWITCH_TEMPLATE)
+    if template not in end:
+        end.insert(0, template)
     options["article_header_end"] = end
+    config.html_theme_options = options
+
+
+def _install_switch(config) -> None:
+    add_header_button(config, SWITCH_TEMPLATE)
+    options = dict(config.html_theme_options or {})
     edition = (config.book_editions or {}).get(config.language, {})
     if edition.get("search"):  # Jupyter Book sets the search box's placeholder as a theme option, in English
         options["search_bar_text"] = edition["search"]

@@ -42,11 +42,10 @@ import jupytext
 from docutils import nodes
 from sphinx.errors import ExtensionError
 
-from book_editions import edition_depth
+from book_editions import add_header_button, edition_depth
 from offline_book import _is_markdown_notebook
 
 HERE = Path(__file__).resolve().parent
-TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 BUTTON_TEMPLATE = "live-code-button.html"
 CELL_CLASS = "mlcalc-cell-{index}"
@@ -54,14 +53,7 @@ CELL_CLASS = "mlcalc-cell-{index}"
 
 def install_button(app, config) -> None:
     """Put the button first among the article header's buttons (after book_editions, priority 800)."""
-    if str(TEMPLATES) not in config.templates_path:
-        config.templates_path = [*config.templates_path, str(TEMPLATES)]
-    options = dict(config.html_theme_options or {})
-    end = list(options.get("article_header_end") or ["article-header-buttons.html"])
-    if BUTTON_TEMPLATE not in end:
-        end.insert(0, BUTTON_TEMPLATE)
-    options["article_header_end"] = end
-    config.html_theme_options = options
+    add_header_button(config, BUTTON_TEMPLATE)
 
 
 def add_static_files(app) -> None:
