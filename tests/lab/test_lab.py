@@ -113,8 +113,13 @@ def lab(tmp_path_factory, before_state):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
-        for line in log_path.read_text(errors="replace").splitlines():
-            assert "Traceback" not in line, f"the lab's log has a traceback:\n{log_path.read_text()[-4000:]}"
+        log = log_path.read_text(errors="replace")
+        # A browser tab closed while the server writes to its websocket (the test moves from page to
+        # page) leaves tornado's "Task exception was never retrieved ... WebSocketClosedError": noise
+        # of the closed tab, not an error a learner sees. Any other traceback fails the test.
+        log = re.sub(r"Task exception was never retrieved\n(?:(?!\[[A-Z] ).*\n)*?tornado\.websocket\."
+                     r"WebSocketClosedError\n", "", log)
+        assert "Traceback" not in log, f"the lab's log has a traceback:\n{log[log.find('Traceback') - 600:][:4000]}"
 
 
 @pytest.fixture(scope="module")
