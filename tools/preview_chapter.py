@@ -1,9 +1,10 @@
 """Build one chapter alone, as the book would, to check it before a full build.
 
-Copies the chapter (and the book's Sphinx extension and config) into
-``_build/preview/<chapter>/`` with a table of contents of that chapter only,
-executes it and builds HTML with warnings as errors. Several previews can run at
-once: each has its own folder and its own execution cache.
+Copies the book's pages (and its Sphinx extension and config) into
+``_build/preview/<chapter>/``, executes that chapter only and builds HTML with
+warnings as errors. The other pages are read but not executed, so that the
+chapter's references to them resolve as in the full book. Several previews can
+run at once: each has its own folder and its own execution cache.
 
 Usage: python tools/preview_chapter.py book/02-derivatives.md
 """
@@ -36,17 +37,20 @@ def main() -> int:
     if source.exists():
         shutil.rmtree(source)
     (source / "book").mkdir(parents=True)
+    for page in (ROOT / "book").iterdir():  # every page, and the figures or data the chapter may include
+        if page.is_dir() and page.name != "__pycache__":
+            shutil.copytree(page, source / "book" / page.name)
+        elif page.suffix == ".md":
+            shutil.copy(page, source / "book" / page.name)
     shutil.copy(chapter, source / "book" / chapter.name)
-    for extra in (ROOT / "book").iterdir():  # figures or data the chapter may include
-        if extra.is_dir() and extra.name != "__pycache__":
-            shutil.copytree(extra, source / "book" / extra.name)
     (source / "_vendor").symlink_to(ROOT / "_vendor")
     shutil.copytree(ROOT / "tools" / "sphinx", source / "tools" / "sphinx")
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["execute"]["cache"] = str(work / "jupyter_cache")
+    others = sorted(page.name for page in (source / "book").glob("*.md") if page.name != chapter.name)
+    config["execute"]["exclude_patterns"] = [f"book/{name}" for name in others]
     (source / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    toc = {"format": "jb-book", "root": f"book/{chapter.stem}"}
-    (source / "_toc.yml").write_text(yaml.safe_dump(toc))
+    shutil.copy(ROOT / "_toc.yml", source / "_toc.yml")
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source), "--path-output",
                str(work), "--builder", "html", "-n", "-W", "--keep-going"]
     completed = subprocess.run(command, cwd=source)

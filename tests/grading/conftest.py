@@ -140,17 +140,18 @@ class CourseRun:
     release and the feedback report are paid once per course, not once per assignment.
     """
 
-    def __init__(self, source: Path, root: Path) -> None:
+    def __init__(self, source: Path, root: Path, names: list[str]) -> None:
         from corpus import build
 
-        self.names = assignments(source)
+        self.names = names
         self.root = root
         # The course's own copy: grading prepares (generates) its templates there.
         shutil.copytree(source, root / "source", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         self.source = root / "source"
         self.subs = root / "submissions"
         subprocess.run([sys.executable, "tools/release.py", "--source", str(self.source), "--release",
-                        str(root / "release")], cwd=REPO, check=True, capture_output=True, text=True)
+                        str(root / "release"), "--assignment", *self.names], cwd=REPO, check=True,
+                       capture_output=True, text=True)
         self.cases: dict[str, dict] = {}
         for name in self.names:
             src_nb = source_notebook(self.source, name)
@@ -209,10 +210,17 @@ _COURSES: dict[Path, CourseRun] = {}
 
 @pytest.fixture
 def graded(request, tmp_path_factory) -> Run:
-    """The assignment this test is parametrised with, in its course's (cached) grading run."""
+    """The assignment this test is parametrised with, in its course's (cached) grading run.
+
+    The run grades the assignments of that course which the session's selected tests ask for (all of
+    them in ``make test``; one with ``-k 01-limits``, as ``make test-fast`` does).
+    """
     source, name = request.param
     if source not in _COURSES:
-        _COURSES[source] = CourseRun(source, tmp_path_factory.mktemp(f"graded-{source.parent.name}"))
+        wanted = sorted({item.callspec.params["graded"][1] for item in request.session.items
+                         if "graded" in getattr(getattr(item, "callspec", None), "params", {})
+                         and item.callspec.params["graded"][0] == source})
+        _COURSES[source] = CourseRun(source, tmp_path_factory.mktemp(f"graded-{source.parent.name}"), wanted)
     return Run(_COURSES[source], name)
 
 
