@@ -6,9 +6,10 @@ first, in a process pool, into the jupyter-cache that MyST-NB reads in
 ``execute_notebooks: cache`` mode. Sphinx then finds every chapter cached and
 executes none. An unchanged chapter is never executed again.
 
-The English edition is built into ``_build/html``, then each translated edition
-(``tools/i18n.py html``, e.g. the Chinese one into ``_build/html/zh``) from the same
-sources and the same cache: the build fails if a translated edition executed anything.
+The English edition is built into ``_build/html`` and, at the same time, each
+translated edition (``tools/i18n.py html``, e.g. the Chinese one into
+``_build/html/zh``) from the same sources and the same cache: the build fails if a
+translated edition executed anything.
 
 Usage: python tools/build_book.py
 """
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "_build" / ".jupyter_cache"
 MYST_READER = {"name": "myst_nb_md", "type": "plugin"}
 LIBRARY_STAMP = ROOT / "_build" / "mlcalc.sha256"
+TRANSLATED_LOG = ROOT / "_build" / "editions" / "build.log"
 
 
 def library_digest() -> str:
@@ -127,30 +129,38 @@ def main() -> int:
         print("error: a chapter failed to execute (traceback above); the book was not built.", file=sys.stderr)
         return 1
     executed = time.perf_counter()
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "--builder", "html",
-               "-n", "-W", "--keep-going"]
-    completed = subprocess.run(command, cwd=ROOT)
+    # The English edition and the translated ones (tools/i18n.py) are built side by side: same sources,
+    # same execution cache, so no chapter executes again (the cache's records before and after prove
+    # it). The translated build's output goes to a log, shown if it fails, so the English build's
+    # messages stay readable.
+    records_before = cache_records()
+    TRANSLATED_LOG.parent.mkdir(parents=True, exist_ok=True)
+    with open(TRANSLATED_LOG, "w") as log:
+        translated_build = subprocess.Popen([sys.executable, str(ROOT / "tools" / "i18n.py"), "html"], cwd=ROOT,
+                                            stdout=log, stderr=subprocess.STDOUT)
+        command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "--builder", "html",
+                   "-n", "-W", "--keep-going"]
+        completed = subprocess.run(command, cwd=ROOT)
+        finished = time.perf_counter()
+        translated_status = translated_build.wait()
     if completed.returncode != 0:
         print("error: the Sphinx build failed or warned (warnings are errors); see above.", file=sys.stderr)
         return completed.returncode
-    finished = time.perf_counter()
-    # The translated editions (tools/i18n.py): same sources, same execution cache, so no chapter
-    # executes again; the cache's records before and after prove it.
-    records_before = cache_records()
-    completed = subprocess.run([sys.executable, str(ROOT / "tools" / "i18n.py"), "html"], cwd=ROOT)
-    if completed.returncode != 0:
-        print("error: a translated edition failed to build or warned (warnings are errors); see above.",
-              file=sys.stderr)
-        return completed.returncode
+    if translated_status != 0:
+        print(TRANSLATED_LOG.read_text()[-6000:], file=sys.stderr)
+        print(f"error: a translated edition failed to build or warned (warnings are errors); see above "
+              f"(the whole log: {TRANSLATED_LOG.relative_to(ROOT)}).", file=sys.stderr)
+        return translated_status
+    print(TRANSLATED_LOG.read_text().strip().splitlines()[-1])
     executed_again = sorted(set(cache_records()) - set(records_before))
     if executed_again:
-        print(f"error: building the translated editions executed chapters again: {executed_again}; they "
-              "must reuse the English build's execution cache.", file=sys.stderr)
+        print(f"error: building the HTML editions executed chapters again: {executed_again}; they "
+              "must reuse the execution cache filled above.", file=sys.stderr)
         return 1
     translated = time.perf_counter()
     report_times(notebooks)
-    print(f"Executed chapters in {executed - start:.1f} s, built the English HTML in {finished - executed:.1f} s "
-          f"and the translated editions in {translated - finished:.1f} s.")
+    print(f"Executed chapters in {executed - start:.1f} s, then built the English HTML in {finished - executed:.1f} s "
+          f"and, beside it, the translated editions in {translated - executed:.1f} s.")
     index = ROOT / "_build" / "html" / "index.html"
     print(f"The book is ready: {index}")
     print(f"Open it in a browser: file://{index}")
