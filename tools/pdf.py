@@ -131,11 +131,12 @@ def book_config() -> dict:
 
 @dataclass(frozen=True)
 class Edition:
-    """One edition of the book: its Sphinx language, its folder below ``_build/html`` and its title."""
+    """One edition of the book: its Sphinx language, its folder below ``_build/html``, its title and author line."""
 
     language: str
     path: str
     title: str
+    author: str
 
     @property
     def pdf_name(self) -> str:
@@ -153,9 +154,11 @@ def editions() -> list[Edition]:
     """The editions of ``_config.yml``'s ``book_editions`` (the English one alone when there is none)."""
     config = book_config()
     found = (config.get("sphinx", {}).get("config", {}) or {}).get("book_editions") or {}
+    title, author = str(config.get("title", "The book")), str(config.get("author", ""))
     if not found:
-        return [Edition("en", "", str(config.get("title", "The book")))]
-    return [Edition(language, edition["path"].strip("/"), edition.get("title") or str(config.get("title", "")))
+        return [Edition("en", "", title, author)]
+    return [Edition(language, edition["path"].strip("/"), edition.get("title") or title,
+                    edition.get("author") or author)
             for language, edition in found.items()]
 
 
@@ -254,7 +257,7 @@ def build_document(edition: Edition, html_dir: Path, pages: list[str], out_html:
     index = f"_build/html/{folder}index.html"
     body = ['<div class="pdf-title-page">'
             f'<p class="pdf-title">{html.escape(edition.title)}</p>'
-            f'<p class="pdf-author">{html.escape(str(book_config().get("author", "")))}</p>'
+            f'<p class="pdf-author">{html.escape(edition.author)}</p>'
             f'<p class="pdf-note">{html.escape(translate(TITLE_NOTE).format(index=index))}</p></div>',
             f'<nav class="pdf-contents"><p class="pdf-contents-title">{html.escape(translate(CONTENTS))}</p>'
             "<ul></ul></nav>"]

@@ -162,6 +162,9 @@ def test_chinese_edition_uses_sphinx_and_theme_catalogues(built_book: Path) -> N
     search = page.find("input", attrs={"name": "q"})
     assert search is not None and re.search(r"[\u4e00-\u9fff]", search.get("placeholder", "")), \
         "the search box's placeholder is not in Chinese"
+    author = page.find(class_="component-author")
+    assert author is not None and not re.search(r"[A-Za-z]{3}", author.get_text().replace("mlcalc", "")), \
+        f"the footer's author line is not in Chinese: {author.get_text().strip() if author else None!r}"
 
 
 def test_chinese_edition_shares_the_vendored_assets(built_book: Path) -> None:

@@ -7,11 +7,11 @@ Sphinx ``language`` to its folder and to the label of its switch link::
 
     book_editions:
       en: {path: "", label: English}
-      zh_CN: {path: zh, label: 中文, title: 机器学习的微积分, search: 在本书中搜索……}
+      zh_CN: {path: zh, label: 中文, title: 机器学习的微积分, author: mlcalc 团队, search: 在本书中搜索……}
 
-``title`` and ``search`` (optional) are the edition's book title and the placeholder
-of its search box, which Jupyter Book sets from ``_config.yml`` in English rather than
-through a translatable template.
+``title``, ``author`` and ``search`` (optional) are the edition's book title, author
+line and the placeholder of its search box, which Jupyter Book sets from
+``_config.yml`` in English rather than through a translatable template.
 
 Language switch
 ---------------
@@ -144,6 +144,8 @@ def _install_switch(config) -> None:
         options["search_bar_text"] = edition["search"]
     if edition.get("title"):  # the book's title (html_title comes from _config.yml's title)
         config.html_title = edition["title"]
+    if edition.get("author"):  # the footer's author line (from _config.yml's author)
+        config.author = edition["author"]
     config.html_theme_options = options
 
 
