@@ -266,6 +266,11 @@ def _earlier_result(path: Path, log) -> GradeResult | None:
         return None
 
 
+def _submitted(folder: Path) -> bool:
+    """Whether ``folder`` (``<student>/<assignment>``) is a submission: a real folder, never a symlink."""
+    return folder.is_dir() and not folder.is_symlink()
+
+
 def open_runner(scheduler: str | None, jobs: int, *, unsafe_no_sandbox: bool) -> Runner:
     """The Dask cluster at ``scheduler`` (all its worker threads), or else ``jobs`` local worker processes."""
     if scheduler:
@@ -280,7 +285,8 @@ def open_runner(scheduler: str | None, jobs: int, *, unsafe_no_sandbox: bool) ->
 def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str, jobs: int,
           limits: Limits, unsafe_no_sandbox: bool = False, work: Path | None = None,
           scheduler: str | None = None, log=print) -> Outcome:
-    """Autograde every ``submissions/<student>/<assignment>/`` and export the grades to ``grades_csv``.
+    """Autograde every ``submissions/<student>/<assignment>/`` and export the grades to ``grades_csv``:
+    one row per student and assignment that at least one student submitted (0 where that student did not).
 
     With ``scheduler`` (``tcp://host:port``) the submissions are graded on that
     Dask cluster (:mod:`mlgrade.cluster`), as many at once as it has threads;
@@ -302,8 +308,15 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
             raise SandboxError(f"{exc}\nGrading stopped: nothing ran unsandboxed. Fix the sandbox, or pass "
                                f"--unsafe-no-sandbox (make grade UNSANDBOXED=1) to run student code with "
                                f"your own rights.") from None
-    digests = prepare_templates(source_dir, names, work, db_url)
     students = sorted(p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
+    # The assignments someone submitted: only they are prepared, graded and exported (a run for
+    # 01-limits neither generates ten other templates nor exports ten columns of zeros).
+    names = [name for name in names if any(_submitted(submissions / student / name) for student in students)]
+    if not names:
+        raise CourseError(f"{submissions} holds no submission of an assignment of {source_dir}: expected "
+                          f"<student>/<assignment>/<notebook>.ipynb with <assignment> one of "
+                          f"{', '.join(assignments(source_dir))}")
+    digests = prepare_templates(source_dir, names, work, db_url)
     ledger = Ledger(work / "ledger.json")
     answers = AnswerDigests(work / "answers.json")
     lock = threading.Lock()
@@ -318,7 +331,7 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
     for student in students:
         for name in names:
             folder = submissions / student / name
-            folder = folder if folder.is_dir() and not folder.is_symlink() else None
+            folder = folder if _submitted(folder) else None
             digest = hashlib.sha256(f"{digests[name]}|{_digest_tree(folder)}|{limits.as_env()}|"
                                     f"{unsafe_no_sandbox}".encode()).hexdigest()
             key = f"{student}/{name}"

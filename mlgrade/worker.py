@@ -231,6 +231,10 @@ def run(spec: WorkerSpec) -> GradeResult:
     sandbox = work / "sandbox"
     config.Execute.timeout = limits.cell_timeout
     config.Execute.interrupt_on_timeout = True
+    # Once the last cell has answered, nothing of the student's kernel is worth waiting for: every output
+    # has arrived and the guard's log is written unbuffered. Killing it at once (the sandbox with it:
+    # --die-with-parent) spares the graceful shutdown's wait, and no atexit hook of the student's runs.
+    config.Execute.shutdown_kernel = "immediate"
     config.Execute.startup_timeout = 60
     config.SafeExecute.notebook_timeout = limits.notebook_timeout
     config.SafeExecute.max_output_bytes = limits.output_mb * 2 ** 20

@@ -148,6 +148,11 @@ def test_make_grade_arguments_are_checked(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "mlgrade", "grade", "--grades", "g.csv"], cwd=REPO,
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "--submissions" in proc.stderr
+    (tmp_path / "subs" / "ana" / "not-an-assignment").mkdir(parents=True)
+    proc = run(f"SUBMISSIONS={tmp_path / 'subs'}", f"GRADES={tmp_path / 'g.csv'}",
+               f"DB_URL=sqlite:///{tmp_path / 'gb.db'}", f"WORK={tmp_path / 'work'}")
+    assert proc.returncode != 0 and "holds no submission of an assignment" in proc.stderr \
+        and "01-limits" in proc.stderr, proc.stderr
 
 
 def test_assignments_are_discovered():
