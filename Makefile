@@ -103,8 +103,8 @@ collect: $(STAMP) ## Collect DOWNLOAD=<zip or folder> of ASSIGNMENT=<name> into 
 	@test -n "$(ASSIGNMENT)" || { echo "error: ASSIGNMENT is missing: make collect DOWNLOAD=<zip or folder> ASSIGNMENT=<name>" >&2; exit 2; }
 	@$(BIN)/python -m mlgrade collect --download "$(DOWNLOAD)" --assignment "$(ASSIGNMENT)" $(if $(SUBMISSIONS),--out "$(SUBMISSIONS)") $(if $(PATTERN),--pattern '$(PATTERN)') $(if $(DUEDATE),--duedate "$(DUEDATE)")
 
-bench-grade: $(STAMP) ## Time plain nbgrader, make grade JOBS=1 and JOBS=n on COPIES reference submissions (default 10), side by side
-	@$(BIN)/python -m mlgrade bench --jobs $(JOBS) --copies $(or $(COPIES),10) $(if $(SOURCE),--source "$(SOURCE)")
+bench-grade: $(STAMP) ## Time plain nbgrader, make grade JOBS=1 and JOBS=n on COPIES reference submissions (default 10), side by side, best of ROUNDS (default 3)
+	@$(BIN)/python -m mlgrade bench --jobs $(JOBS) --copies $(or $(COPIES),10) --rounds $(or $(ROUNDS),3) $(if $(SOURCE),--source "$(SOURCE)")
 
 test-deps: ## Install the system packages the tests need (chromium, bubblewrap, postgresql, npm) if missing
 	@bash tools/install-test-deps.sh

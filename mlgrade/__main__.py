@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--assignment", default=None, help="default: the first assignment")
     b.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     b.add_argument("--source", type=Path, default=REPO / "solutions")
+    b.add_argument("--rounds", type=int, default=3, help="interleaved rounds; each run keeps its best (default 3)")
 
     c = sub.add_parser("collect", help="LMS download (zip or folder) into <out>/<student>/<assignment>/")
     c.add_argument("--download", type=Path, required=True, help="a zip file, or a folder of files and zips")
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "bench":
             from .bench import bench
-            return bench(args.source, args.assignment, args.copies, args.jobs)
+            return bench(args.source, args.assignment, args.copies, args.jobs, args.rounds)
     except (CourseError, SandboxError, ValueError, FileNotFoundError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
