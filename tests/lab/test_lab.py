@@ -23,6 +23,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -30,6 +31,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from server_logs import without_closed_websocket_noise  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lab")]
 
@@ -114,11 +118,7 @@ def lab(tmp_path_factory, before_state):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
         log = log_path.read_text(errors="replace")
-        # A browser tab closed while the server writes to its websocket (the test moves from page to
-        # page) leaves tornado's "Task exception was never retrieved ... WebSocketClosedError": noise
-        # of the closed tab, not an error a learner sees. Any other traceback fails the test.
-        log = re.sub(r"Task exception was never retrieved\n(?:(?!\[[A-Z] ).*\n)*?tornado\.websocket\."
-                     r"WebSocketClosedError\n", "", log)
+        log = without_closed_websocket_noise(log)  # any other traceback fails the test
         assert "Traceback" not in log, f"the lab's log has a traceback:\n{log[log.find('Traceback') - 600:][:4000]}"
 
 
