@@ -50,7 +50,11 @@ def main() -> int:
     others = sorted(page.name for page in (source / "book").glob("*.md") if page.name != chapter.name)
     config["execute"]["exclude_patterns"] = [f"book/{name}" for name in others]
     (source / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    shutil.copy(ROOT / "_toc.yml", source / "_toc.yml")
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    listed = [toc["root"]] + [entry["file"] for part in toc.get("parts", []) for entry in part.get("chapters", [])]
+    if f"book/{chapter.stem}" not in listed:  # a chapter being drafted: previewed as the book's last one
+        toc["parts"][-1]["chapters"].append({"file": f"book/{chapter.stem}"})
+    (source / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(source), "--path-output",
                str(work), "--builder", "html", "-n", "-W", "--keep-going"]
     completed = subprocess.run(command, cwd=source)

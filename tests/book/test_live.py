@@ -37,7 +37,7 @@ import pytest
 from bookpages import HTML, ROOT
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from server_logs import without_closed_websocket_noise  # noqa: E402
+from jupyter_servers import free_port, without_closed_websocket_noise  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("live")]
 
@@ -52,12 +52,6 @@ FIRST_CELL_SECONDS = 180
 CHAPTER_SECONDS = 300
 STOP_SECONDS = 60
 TIMINGS: dict[str, float] = {}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def free_port_pair() -> tuple[int, int]:

@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,7 +32,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from server_logs import without_closed_websocket_noise  # noqa: E402
+from jupyter_servers import free_port, without_closed_websocket_noise  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lab")]
 
@@ -50,12 +49,6 @@ OPENED = ["book/01-limits.md", SECOND_CHAPTER, "exercises/01-limits/limits.ipynb
 STARTUP_SECONDS = 180
 RUN_ALL_SECONDS = 150
 TIMINGS: dict[str, float] = {}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def tracked_state() -> dict[str, tuple[str, str, int]]:
