@@ -274,7 +274,6 @@ def explorer(draw: Callable[..., Any], controls: Mapping[str, Any]) -> Any:
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
     from IPython import get_ipython
-    from IPython.display import display
 
     check_callable(draw, "draw")
     if not isinstance(controls, Mapping) or not controls:
@@ -292,10 +291,17 @@ def explorer(draw: Callable[..., Any], controls: Mapping[str, Any]) -> Any:
     def redraw(change: Any = None) -> None:
         values = {name: control.value for name, control in controls.items()}
         fig = draw(**values)
-        if get_ipython() is not None:  # outside IPython there is nowhere to display
-            with output:
-                output.clear_output(wait=True)
-                display(fig)
+        shell = get_ipython()
+        if shell is not None:  # outside IPython there is nowhere to display
+            # Replace the widget's outputs in one state update rather than
+            # `with output: clear_output(wait=True); display(fig)`. That routes
+            # the figure through the front end's output capture; nbclient's
+            # mimic of it then writes to the kernel's shell socket while
+            # waiting for the cell's reply on the same socket, which
+            # sometimes leaves the book's execution waiting for the whole
+            # cell timeout (jupyter/nbclient#312).
+            data, metadata = shell.display_formatter.format(fig)
+            output.outputs = ({"output_type": "display_data", "data": data, "metadata": metadata},)
         box.figure = fig
         plt.close(fig)
         box.figure_count += 1
