@@ -143,6 +143,16 @@ def grade_remote(spec: dict, submission: bytes | None, template: bytes, timeout:
                 "worker": f"{socket.gethostname()}:{os.getpid()}"}
 
 
+def _check_listening(address: str, timeout: float) -> None:
+    """Fail at once when nothing listens at a ``tcp://host:port`` address (Dask's client would retry a
+    refused connection until its whole connect timeout has passed)."""
+    host, sep, port = address.removeprefix("tcp://").rpartition(":")
+    if not address.startswith("tcp://") or not sep or not port.isdigit():
+        return  # other protocols and malformed addresses: Dask's own error names them
+    with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+        pass
+
+
 class DaskRunner:
     """Sends grading tasks to the Dask scheduler at ``address`` (a :class:`mlgrade.results.Runner`, see the
     module docstring)."""
@@ -151,6 +161,7 @@ class DaskRunner:
         from dask.distributed import Client
 
         try:
+            _check_listening(address, connect_timeout)
             self.client = Client(address, timeout=f"{connect_timeout}s", set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
             raise CourseError(f"cannot reach the Dask scheduler at {address}: {exc}. Start it with "
