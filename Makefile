@@ -112,7 +112,7 @@ test-deps: ## Install the system packages the tests need (chromium, bubblewrap, 
 	@bash tools/install-test-deps.sh
 
 test: test-deps $(STAMP) $(VENDOR_STAMP) ## Run the whole test suite (installs what it needs, builds the book first)
-	@$(BIN)/python tools/build_book.py
+	@$(BIN)/python tools/build_book.py --extract-messages
 	@MPLBACKEND=Agg $(BIN)/python -m pytest -n $(JOBS) --dist loadgroup --durations=15
 
 test-fast: test-deps $(STAMP) $(VENDOR_STAMP) ## Quick check (~2 min): mlcalc and its doctests, chapter 1 alone, one assignment's grading round trip

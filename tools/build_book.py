@@ -11,7 +11,12 @@ translated edition (``tools/i18n.py html``, e.g. the Chinese one into
 ``_build/html/zh``) from the same sources and the same cache: the build fails if a
 translated edition executed anything.
 
-Usage: python tools/build_book.py
+With ``--extract-messages`` (``make test``), the English messages are also extracted
+for the translation checks (``tools/i18n.py extract``) once the English edition is
+built, beside the translated build that is still running: a core would otherwise
+idle there, and the test of the catalogues then finds them current.
+
+Usage: python tools/build_book.py [--extract-messages]
 """
 
 from __future__ import annotations
@@ -118,7 +123,10 @@ def report_times(notebooks: list[Path]) -> None:
 
 
 def main() -> int:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--extract-messages", action="store_true",
+                        help="also extract the English messages into _build/gettext (tools/i18n.py extract)")
+    arguments = parser.parse_args()
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     timeout = int(config["execute"]["timeout"])
 
@@ -142,6 +150,10 @@ def main() -> int:
                    "-n", "-W", "--keep-going"]
         completed = subprocess.run(command, cwd=ROOT)
         finished = time.perf_counter()
+        extraction = None
+        if arguments.extract_messages and completed.returncode == 0:
+            extraction = subprocess.run([sys.executable, str(ROOT / "tools" / "i18n.py"), "extract"], cwd=ROOT,
+                                        capture_output=True, text=True)
         translated_status = translated_build.wait()
     if completed.returncode != 0:
         print("error: the Sphinx build failed or warned (warnings are errors); see above.", file=sys.stderr)
@@ -152,6 +164,13 @@ def main() -> int:
               f"(the whole log: {TRANSLATED_LOG.relative_to(ROOT)}).", file=sys.stderr)
         return translated_status
     print(TRANSLATED_LOG.read_text().strip().splitlines()[-1])
+    if extraction is not None:
+        if extraction.returncode != 0:
+            print(extraction.stdout[-3000:] + extraction.stderr[-3000:], file=sys.stderr)
+            print("error: extracting the English messages (tools/i18n.py extract) failed; see above.",
+                  file=sys.stderr)
+            return extraction.returncode
+        print(extraction.stdout.strip().splitlines()[-1])
     executed_again = sorted(set(cache_records()) - set(records_before))
     if executed_again:
         print(f"error: building the HTML editions executed chapters again: {executed_again}; they "
@@ -160,7 +179,8 @@ def main() -> int:
     translated = time.perf_counter()
     report_times(notebooks)
     print(f"Executed chapters in {executed - start:.1f} s, then built the English HTML in {finished - executed:.1f} s "
-          f"and, beside it, the translated editions in {translated - executed:.1f} s.")
+          f"and, beside it, the translated editions{' and the English messages' if extraction else ''} in "
+          f"{translated - executed:.1f} s.")
     index = ROOT / "_build" / "html" / "index.html"
     print(f"The book is ready: {index}")
     print(f"Open it in a browser: file://{index}")

@@ -13,8 +13,10 @@ the executed outputs, figures and numbers, are shared by every edition.
   is missing, out of date with the English source, or has an untranslated, fuzzy or
   obsolete message, or a translation whose math (``$…$``, ``$$…$$``), inline code or
   cross-reference targets differ from its English message.
+* ``python tools/i18n.py extract`` only extracts the English messages into ``_build/gettext``
+  (``make test`` has ``tools/build_book.py --extract-messages`` do it during the build).
 * ``python tools/i18n.py html`` builds each translated edition into ``_build/html/<path>``
-  (``tools/build_book.py`` runs it after the English edition).
+  (``tools/build_book.py`` runs it beside the English edition).
 * ``python tools/i18n.py preview book/01-limits.md`` builds one chapter's translation alone
   (into ``_build/i18n-preview``), from the execution cache of the full build.
 
@@ -416,6 +418,7 @@ def main() -> int:
         sub = commands.add_parser(name, help=text)
         sub.add_argument("pages", nargs="*", help="pages such as book/01-limits (default: every page)")
         sub.add_argument("--language", action="append", help="default: every translated edition")
+    commands.add_parser("extract", help="extract the English messages of every page into _build/gettext")
     sub = commands.add_parser("html", help="build the translated editions into _build/html/<path>")
     sub.add_argument("--language", action="append")
     sub = commands.add_parser("preview", help="build one page of a translated edition alone")
@@ -432,6 +435,12 @@ def main() -> int:
                 return status
             print(f"Built the {language} edition in {time.perf_counter() - start:.1f} s: "
                   f"file://{BUILD / 'html' / editions()[language]['path'] / 'index.html'}")
+        return 0
+    if arguments.command == "extract":
+        start = time.perf_counter()
+        pot_dir = extract_messages()
+        print(f"Extracted the English messages in {time.perf_counter() - start:.1f} s: "
+              f"{pot_dir.relative_to(ROOT)}")
         return 0
     if arguments.command == "preview":
         return preview(page_name(arguments.page), arguments.language or translated_languages()[0])
