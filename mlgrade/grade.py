@@ -316,6 +316,24 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
         raise CourseError(f"{submissions} holds no submission of an assignment of {source_dir}: expected "
                           f"<student>/<assignment>/<notebook>.ipynb with <assignment> one of "
                           f"{', '.join(assignments(source_dir))}")
+    # Local grading processes start now: their start-up (Python, nbgrader) overlaps the templates'
+    # generation below instead of following it. If every result is reused, they are closed unused.
+    pool: Runner | None = None
+    if not scheduler:
+        submitted = sum(_submitted(submissions / student / name) for student in students for name in names)
+        pool = open_runner(None, min(jobs, submitted + len(names)), unsafe_no_sandbox=unsafe_no_sandbox)
+    try:
+        return _grade(submissions, grades_csv, source_dir=source_dir, db_url=db_url, jobs=jobs, limits=limits,
+                      unsafe_no_sandbox=unsafe_no_sandbox, work=work, scheduler=scheduler, log=log, names=names,
+                      students=students, pool=pool, start=start)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str, jobs: int, limits: Limits,
+           unsafe_no_sandbox: bool, work: Path, scheduler: str | None, log, names: list[str], students: list[str],
+           pool: Runner | None, start: float) -> Outcome:
     digests = prepare_templates(source_dir, names, work, db_url)
     ledger = Ledger(work / "ledger.json")
     answers = AnswerDigests(work / "answers.json")
@@ -365,7 +383,7 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
 
     runner: Runner | None = None
     if tasks:
-        runner = open_runner(scheduler, min(jobs, len(tasks)), unsafe_no_sandbox=unsafe_no_sandbox)
+        runner = pool or open_runner(scheduler, min(jobs, len(tasks)), unsafe_no_sandbox=unsafe_no_sandbox)
         jobs = runner.slots
         if scheduler:
             log(f"grading {len(tasks)} submission(s) on the Dask cluster at {scheduler} ({jobs} worker threads)")

@@ -100,9 +100,11 @@ class WorkerPool:
     def __init__(self, jobs: int) -> None:
         self.slots = max(1, jobs)
         self._idle: queue.Queue[_Process | None] = queue.Queue()
-        for _ in range(self.slots):
-            self._idle.put(None)  # started on first use
         self._all: list[_Process] = []
+        for _ in range(self.slots):  # started at once: they import nbgrader while the parent prepares
+            process = _Process()
+            self._all.append(process)
+            self._idle.put(process)
 
     def _take(self) -> _Process:
         process = self._idle.get()
