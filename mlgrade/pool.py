@@ -57,10 +57,17 @@ class _Process:
             except OSError:
                 pass
 
-    def close(self) -> None:
-        """Ask the process to end after its current task (end of input), then wait a little."""
+    def finish(self) -> None:
+        """Ask the process to end after its current task (end of input)."""
         try:
             self.proc.stdin.close()
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        """Ask the process to end after its current task, then wait a little."""
+        self.finish()
+        try:
             self.proc.wait(timeout=10)
         except (OSError, subprocess.TimeoutExpired):
             pass
@@ -145,6 +152,9 @@ class WorkerPool:
                                          f"{process.proc.returncode if process else '-'}); see {work / 'worker.log'}")
 
     def close(self) -> None:
+        """End every process: all are asked at once, so that they exit side by side."""
+        for process in self._all:
+            process.finish()
         for process in self._all:
             process.close()
         self._all.clear()
