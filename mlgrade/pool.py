@@ -11,9 +11,10 @@ still replaced after :data:`MAX_TASKS` of them, so that nothing a long run
 accumulates (memory, open files) can grow without bound.
 
 A process that outlives a task's wall-clock limit is killed with its process
-group (the sandboxed kernels die with it: ``bwrap --die-with-parent``); one
-that dies is replaced. Either way that submission alone scores 0 with the
-reason, and the next task gets a fresh process.
+group, and its sandboxed kernels die with it (``setpriv --pdeathsig`` ends bwrap
+with the process that started it, ``bwrap --die-with-parent`` the kernel with
+bwrap); one that dies is replaced. Either way that submission alone scores 0
+with the reason, and the next task gets a fresh process.
 """
 
 from __future__ import annotations

@@ -193,6 +193,14 @@ class SandboxKernelManager(AsyncKernelManager):
         inner = [python, BOOT_IN_SANDBOX] + kernel_cmd[at + 1:]
         argv = bwrap_argv(writable=writable, private=work / "private", uid=self.uid,
                           limits_env=self.limits_env) + inner
+        # bwrap --die-with-parent ends the kernel with bwrap, but nothing ends bwrap with the
+        # process that started it: a grading run killed outright (SIGKILL; its workers follow it)
+        # left every running kernel behind. setpriv (util-linux) gives bwrap a parent-death signal.
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            raise SandboxError("setpriv (util-linux) is required to grade in a sandbox "
+                               "(Debian: apt-get install util-linux)")
+        argv = [setpriv, "--pdeathsig", "KILL", "--"] + argv
         env = {k: v for k, v in (kw.get("env") or os.environ).items()
                if k in {"PATH", "LANG", "LC_ALL", "TZ", "JPY_PARENT_PID"}}
         env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",

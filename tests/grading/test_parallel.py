@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -65,6 +66,19 @@ def _db_scores(db: str) -> dict[tuple[str, str, str], float | None]:
 
 
 @pytest.mark.slow
+def _processes_naming(text: str) -> list[str]:
+    """Command lines of the running processes that contain ``text``."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # the process ended meanwhile
+            continue
+        if text in command:
+            found.append(command[:200])
+    return found
+
+
 @pytest.mark.xdist_group("grading")
 def test_parallel_equals_serial_and_resume_after_kill(course):
     root, source, subs = course
@@ -95,6 +109,12 @@ def test_parallel_equals_serial_and_resume_after_kill(course):
     assert proc.poll() is None, "the run finished before it could be interrupted"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    # Its grading processes and their sandboxed kernels (bwrap binds the run's folders) end with it.
+    killed_work = str(root / "killed" / "work")
+    deadline = time.monotonic() + 10
+    while (left := _processes_naming(killed_work)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, f"processes of the killed run are still running: {left}"
     merged = json.loads(ledger.read_text())
     graded_before_kill = submitted & set(merged)
     assert 2 <= len(graded_before_kill) < len(submitted)
