@@ -65,7 +65,6 @@ def _db_scores(db: str) -> dict[tuple[str, str, str], float | None]:
     return scores
 
 
-@pytest.mark.slow
 def _processes_naming(text: str) -> list[str]:
     """Command lines of the running processes that contain ``text``."""
     found = []
@@ -79,6 +78,7 @@ def _processes_naming(text: str) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("grading")
 def test_parallel_equals_serial_and_resume_after_kill(course):
     root, source, subs = course
