@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
+import threading
 from pathlib import Path
 
 import yaml
@@ -39,3 +43,32 @@ def launch_chromium(playwright):
     if not Path(CHROMIUM).exists():
         raise AssertionError(f"{CHROMIUM} is missing: apt-get install chromium (make test-deps does this)")
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):  # a page closed mid-download: the browser's choice
+            return
+        super().handle_error(request, client_address)
+
+
+@contextlib.contextmanager
+def static_server(directory: Path):
+    """A plain static HTTP server of ``directory`` on a free local port; yields its base address.
+
+    It logs no requests, and no traceback for a connection the browser closed while a file was
+    sent (a test closing its page while images load); any other error is printed."""
+    server = _QuietServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

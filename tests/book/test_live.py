@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import functools
-import http.server
 import json
 import os
 import re
@@ -25,7 +23,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -34,7 +31,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from bookpages import HTML, ROOT
+from bookpages import HTML, ROOT, static_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from jupyter_servers import free_port, without_closed_websocket_noise  # noqa: E402
@@ -223,28 +220,20 @@ def test_file_page_button_explains_and_loads_nothing(chromium, built_book: Path,
 
 def test_static_host_button_explains(chromium, built_book: Path) -> None:
     """Served by a plain static server (no /_live/config.json): one same-origin question, then the explanation."""
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(built_book)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    recorder = Recorder(chromium)
-    try:
-        page = recorder.page
-        page.goto(f"http://127.0.0.1:{server.server_address[1]}/{CHAPTER}.html", wait_until="load")
-        before = len(recorder.requests)
-        press_live_code(page)
-        page.wait_for_selector("[data-mlcalc-live-status][data-state=static]", timeout=30_000)
-        asked = [urlparse(url).path for url in recorder.requests[before:]]
-        assert asked == ["/_live/config.json"], f"pressing the button requested {asked}"
-        assert "make serve" in status_text(page)
-        assert not recorder.non_local() and not recorder.errors, (recorder.non_local(), recorder.errors)
-    finally:
-        recorder.context.close()
-        server.shutdown()
-        server.server_close()
+    with static_server(built_book) as base:
+        recorder = Recorder(chromium)
+        try:
+            page = recorder.page
+            page.goto(f"{base}/{CHAPTER}.html", wait_until="load")
+            before = len(recorder.requests)
+            press_live_code(page)
+            page.wait_for_selector("[data-mlcalc-live-status][data-state=static]", timeout=30_000)
+            asked = [urlparse(url).path for url in recorder.requests[before:]]
+            assert asked == ["/_live/config.json"], f"pressing the button requested {asked}"
+            assert "make serve" in status_text(page)
+            assert not recorder.non_local() and not recorder.errors, (recorder.non_local(), recorder.errors)
+        finally:
+            recorder.context.close()
 
 
 def test_static_only_serve_explains(chromium, built_book: Path, tmp_path: Path) -> None:
