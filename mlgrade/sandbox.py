@@ -84,6 +84,11 @@ def unprivileged() -> bool:
     return os.geteuid() != 0
 
 
+#: ``sh -c`` script run by ``setpriv --pdeathsig``: ``$1`` is the pid of the process that
+#: launched it; the rest is the command, run only if that process is still its parent.
+_ONLY_IF_PARENT_LIVES = 'test "$PPID" = "$1" || exit 1; shift; exec "$@"'
+
+
 def bwrap_argv(*, writable: list[Path], private: Path, uid: int, limits_env: str) -> list[str]:
     """The bubblewrap command line in front of the kernel's own command.
 
@@ -196,11 +201,14 @@ class SandboxKernelManager(AsyncKernelManager):
         # bwrap --die-with-parent ends the kernel with bwrap, but nothing ends bwrap with the
         # process that started it: a grading run killed outright (SIGKILL; its workers follow it)
         # left every running kernel behind. setpriv (util-linux) gives bwrap a parent-death signal.
+        # A parent that dies before setpriv's prctl sends no signal, so the shell between them
+        # checks that its parent is still this process and ends otherwise.
         setpriv = shutil.which("setpriv")
         if setpriv is None:
             raise SandboxError("setpriv (util-linux) is required to grade in a sandbox "
                                "(Debian: apt-get install util-linux)")
-        argv = [setpriv, "--pdeathsig", "KILL", "--"] + argv
+        argv = [setpriv, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", _ONLY_IF_PARENT_LIVES,
+                "sh", str(os.getpid())] + argv
         env = {k: v for k, v in (kw.get("env") or os.environ).items()
                if k in {"PATH", "LANG", "LC_ALL", "TZ", "JPY_PARENT_PID"}}
         env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
