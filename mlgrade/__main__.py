@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
 
     w = sub.add_parser("worker", help=argparse.SUPPRESS)
     w.add_argument("spec")
-    sub.add_parser("serve", help=argparse.SUPPRESS)  # a long-lived worker of mlgrade.pool
+    v = sub.add_parser("serve", help=argparse.SUPPRESS)  # a long-lived worker of mlgrade.pool
+    v.add_argument("--parent", type=int, default=None, help="pid of the grading run; ends with it")
 
     args = parser.parse_args(argv)
     from . import prepare_nbgrader
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             return worker_main(args.spec)
         if args.command == "serve":
             from .pool import serve
-            return serve()
+            return serve(parent=args.parent)
         if args.command == "grade":
             from .grade import default_db_url, grade
             if not args.submissions.is_dir():

@@ -316,8 +316,9 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
         raise CourseError(f"{submissions} holds no submission of an assignment of {source_dir}: expected "
                           f"<student>/<assignment>/<notebook>.ipynb with <assignment> one of "
                           f"{', '.join(assignments(source_dir))}")
-    # Local grading processes start now: their start-up (Python, nbgrader) overlaps the templates'
-    # generation below instead of following it. If every result is reused, they are closed unused.
+    # Local grading processes start now, before the run starts any thread: so they can be forked
+    # from this process once it has imported nbgrader (mlgrade.pool), which the templates below need
+    # anyway. If every result is reused, they are closed unused.
     pool: Runner | None = None
     if not scheduler:
         submitted = sum(_submitted(submissions / student / name) for student in students for name in names)

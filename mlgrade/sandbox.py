@@ -169,11 +169,16 @@ class SandboxKernelManager(AsyncKernelManager):
         if self.sandbox == "bwrap":
             # Unix socket paths are limited to 107 bytes: keep them short, in /tmp.
             ipc = Path(tempfile.mkdtemp(prefix="mlg-", dir="/tmp"))
-            atexit.register(shutil.rmtree, ipc, True)
+            atexit.register(shutil.rmtree, ipc, True)  # if the kernel is never shut down
             self._ipc = ipc
             self.transport = "ipc"
             self.ip = str(ipc / "kernel")
             self.connection_file = str(ipc / "kernel.json")
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if self.sandbox == "bwrap" and not restart:  # a long-lived grading process leaves no folder behind
+            shutil.rmtree(self._ipc, ignore_errors=True)
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: t.Any) -> None:
         if self.sandbox != "bwrap":

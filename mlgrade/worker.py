@@ -314,11 +314,21 @@ def prepare_process() -> None:
     # A soft limit: the sandboxed kernel sets its own (mlgrade.kernel_boot).
     soft, hard = WORKER_MEMORY_MB * 2 ** 20, resource.getrlimit(resource.RLIMIT_AS)[1]
     resource.setrlimit(resource.RLIMIT_AS, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+    import_grading_modules()
+
+
+def import_grading_modules() -> None:
+    """Import what grading a submission needs (nbgrader above all: about a second), once per process.
+    :class:`mlgrade.pool.WorkerPool` calls it before forking its processes, which then inherit it."""
     from . import prepare_nbgrader
 
     prepare_nbgrader()
-    import nbgrader.apps  # noqa: F401  (the slow import, paid once)
+    import nbgrader.api  # noqa: F401
+    import nbgrader.apps  # noqa: F401
+    import nbgrader.converters  # noqa: F401
     import nbgrader.preprocessors  # noqa: F401
+
+    from . import execute, guard, sandbox  # noqa: F401
 
 
 def run_and_record(spec: WorkerSpec) -> bool:

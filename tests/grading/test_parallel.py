@@ -91,6 +91,40 @@ def test_a_kernel_whose_grading_process_died_before_it_started_does_not_start(tm
         assert ran.exists() is runs and (done.returncode == 0) is runs, (parent, done.returncode)
 
 
+POOL_PROBE = """
+import glob, json, os, threading, time
+from mlgrade.pool import WorkerPool
+pool = WorkerPool(2)
+kinds = [type(p.proc).__name__ for p in pool._all]
+processes = list(pool._all)
+pipes = {p.proc.pid: {f"pipe:[{os.fstat(s.fileno()).st_ino}]" for s in (p.proc.stdin, p.proc.stdout)}
+         for p in processes}
+crossed = [(pid, other) for pid in pipes for other in pipes if other != pid and
+           pipes[other] & {os.readlink(f) for f in glob.glob(f"/proc/{pid}/fd/*")}]
+start = time.monotonic()
+pool.close()
+seconds = time.monotonic() - start
+threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
+threaded = WorkerPool(1)
+print(json.dumps({"single": kinds, "crossed": crossed, "close": seconds, "exit": [p.proc.returncode for p in processes],
+                  "threaded": [type(p.proc).__name__ for p in threaded._all]}))
+threaded.close()
+"""
+
+
+def test_grading_processes_are_forked_from_a_single_threaded_run_and_end_when_closed():
+    """``make grade`` forks its grading processes once nbgrader is imported; a threaded parent (a
+    Dask worker, say) starts them afresh, because a fork could inherit a lock another thread holds."""
+    done = subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-c", POOL_PROBE], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen["single"] == ["_Forked", "_Forked"] and seen["threaded"] == ["Popen"], seen
+    # A process sees the end of its input only when no other keeps a copy of its pipe.
+    assert seen["crossed"] == [], seen
+    assert seen["exit"] == [0, 0] and seen["close"] < 5, seen
+
+
 @pytest.mark.slow
 @pytest.mark.xdist_group("grading")
 def test_parallel_equals_serial_and_resume_after_kill(course):
