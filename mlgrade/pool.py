@@ -66,6 +66,7 @@ class _Forked:
             code = 1
             try:
                 os.setsid()
+                os.chdir(REPO)  # where a process started afresh runs
                 os.close(task_write)
                 os.close(answer_read)
                 for other in others:

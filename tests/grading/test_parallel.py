@@ -99,8 +99,13 @@ kinds = [type(p.proc).__name__ for p in pool._all]
 processes = list(pool._all)
 pipes = {p.proc.pid: {f"pipe:[{os.fstat(s.fileno()).st_ino}]" for s in (p.proc.stdin, p.proc.stdout)}
          for p in processes}
-crossed = [(pid, other) for pid in pipes for other in pipes if other != pid and
-           pipes[other] & {os.readlink(f) for f in glob.glob(f"/proc/{pid}/fd/*")}]
+def crossed():  # (child, other child) where the child holds an end of the other's pipes
+    return [(pid, other) for pid in pipes for other in pipes if other != pid and
+            pipes[other] & {os.readlink(f) for f in glob.glob(f"/proc/{pid}/fd/*")}]
+deadline = time.monotonic() + 10  # a child closes them just after the fork
+while crossed() and time.monotonic() < deadline:
+    time.sleep(0.05)
+crossed = crossed()
 start = time.monotonic()
 pool.close()
 seconds = time.monotonic() - start
