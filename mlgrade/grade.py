@@ -316,25 +316,6 @@ def grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str,
         raise CourseError(f"{submissions} holds no submission of an assignment of {source_dir}: expected "
                           f"<student>/<assignment>/<notebook>.ipynb with <assignment> one of "
                           f"{', '.join(assignments(source_dir))}")
-    # Local grading processes start now, before the run starts any thread: so they can be forked
-    # from this process once it has imported nbgrader (mlgrade.pool), which the templates below need
-    # anyway. If every result is reused, they are closed unused.
-    pool: Runner | None = None
-    if not scheduler:
-        submitted = sum(_submitted(submissions / student / name) for student in students for name in names)
-        pool = open_runner(None, min(jobs, submitted + len(names)), unsafe_no_sandbox=unsafe_no_sandbox)
-    try:
-        return _grade(submissions, grades_csv, source_dir=source_dir, db_url=db_url, jobs=jobs, limits=limits,
-                      unsafe_no_sandbox=unsafe_no_sandbox, work=work, scheduler=scheduler, log=log, names=names,
-                      students=students, pool=pool, start=start)
-    finally:
-        if pool is not None:
-            pool.close()
-
-
-def _grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str, jobs: int, limits: Limits,
-           unsafe_no_sandbox: bool, work: Path, scheduler: str | None, log, names: list[str], students: list[str],
-           pool: Runner | None, start: float) -> Outcome:
     digests = prepare_templates(source_dir, names, work, db_url)
     ledger = Ledger(work / "ledger.json")
     answers = AnswerDigests(work / "answers.json")
@@ -384,7 +365,8 @@ def _grade(submissions: Path, grades_csv: Path, *, source_dir: Path, db_url: str
 
     runner: Runner | None = None
     if tasks:
-        runner = pool or open_runner(scheduler, min(jobs, len(tasks)), unsafe_no_sandbox=unsafe_no_sandbox)
+        # Local grading processes are forked from here (mlgrade.pool): no thread of this run has started yet.
+        runner = open_runner(scheduler, min(jobs, len(tasks)), unsafe_no_sandbox=unsafe_no_sandbox)
         jobs = runner.slots
         if scheduler:
             log(f"grading {len(tasks)} submission(s) on the Dask cluster at {scheduler} ({jobs} worker threads)")

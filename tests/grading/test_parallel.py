@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -120,7 +121,7 @@ threaded.close()
 def test_grading_processes_are_forked_from_a_single_threaded_run_and_end_when_closed():
     """``make grade`` forks its grading processes once nbgrader is imported; a threaded parent (a
     Dask worker, say) starts them afresh, because a fork could inherit a lock another thread holds."""
-    done = subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-c", POOL_PROBE], cwd=REPO,
+    done = subprocess.run([sys.executable, "-c", POOL_PROBE], cwd=REPO,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     seen = json.loads(done.stdout.splitlines()[-1])
