@@ -40,6 +40,7 @@ import builtins
 import json
 import os
 import resource
+import select
 import sys
 
 # Names IPython itself puts into (and takes out of) builtins around each cell.
@@ -427,8 +428,29 @@ class Guard:
         return None
 
 
+def _end_if_grader_gone():
+    """End at once if the grading process that started this kernel has died.
+
+    It holds the only writing end of the pipe ``MLGRADE_ALIVE_FD`` and never writes:
+    the pipe reads as ended only once that process is gone. Its death kills bubblewrap
+    (a parent-death signal), and bubblewrap's init then kills this kernel; but an init
+    whose bubblewrap died while it was still setting up the sandbox never heard of it,
+    and would keep this kernel running for good. By the time this Python runs, the init
+    watches its parent, so checking here once closes that gap.
+    """
+    alive_fd = os.environ.pop("MLGRADE_ALIVE_FD", "")
+    if not alive_fd:
+        return
+    alive_fd = int(alive_fd)
+    ended, _, _ = select.select([alive_fd], [], [], 0)
+    os.close(alive_fd)
+    if ended:
+        os._exit(1)
+
+
 def _boot(key_file, log_file):
     """Steps 1 to 4. Nothing of the key stays in a frame once this returns: only the guard holds it."""
+    _end_if_grader_gone()
     spec = {}
     log_fd = None
     key_fd = os.environ.pop("MLGRADE_KEY_FD", "")

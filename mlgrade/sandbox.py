@@ -84,11 +84,6 @@ def unprivileged() -> bool:
     return os.geteuid() != 0
 
 
-#: ``sh -c`` script run by ``setpriv --pdeathsig``: ``$1`` is the pid of the process that
-#: launched it; the rest is the command, run only if that process is still its parent.
-_ONLY_IF_PARENT_LIVES = 'test "$PPID" = "$1" || exit 1; shift; exec "$@"'
-
-
 def bwrap_argv(*, writable: list[Path], private: Path, uid: int, limits_env: str) -> list[str]:
     """The bubblewrap command line in front of the kernel's own command.
 
@@ -166,6 +161,7 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def __init__(self, **kwargs: t.Any) -> None:
         super().__init__(**kwargs)
+        self._alive_pipe: int | None = None  # the writing end, while a kernel runs (see _async_launch_kernel)
         if self.sandbox == "bwrap":
             # Unix socket paths are limited to 107 bytes: keep them short, in /tmp.
             ipc = Path(tempfile.mkdtemp(prefix="mlg-", dir="/tmp"))
@@ -177,8 +173,9 @@ class SandboxKernelManager(AsyncKernelManager):
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
-        if self.sandbox == "bwrap" and not restart:  # a long-lived grading process leaves no folder behind
+        if self.sandbox == "bwrap" and not restart:  # a long-lived grading process leaves nothing behind
             shutil.rmtree(self._ipc, ignore_errors=True)
+            self._close_alive_pipe()
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: t.Any) -> None:
         if self.sandbox != "bwrap":
@@ -206,36 +203,46 @@ class SandboxKernelManager(AsyncKernelManager):
         # bwrap --die-with-parent ends the kernel with bwrap, but nothing ends bwrap with the
         # process that started it: a grading run killed outright (SIGKILL; its workers follow it)
         # left every running kernel behind. setpriv (util-linux) gives bwrap a parent-death signal.
-        # A parent that dies before setpriv's prctl sends no signal, so the shell between them
-        # checks that its parent is still this process and ends otherwise.
+        # A parent that dies before that prctl, or before bwrap's init sets its own, sends no
+        # signal: the kernel's boot then finds the pipe MLGRADE_ALIVE_FD ended, and ends.
         setpriv = shutil.which("setpriv")
         if setpriv is None:
             raise SandboxError("setpriv (util-linux) is required to grade in a sandbox "
                                "(Debian: apt-get install util-linux)")
-        argv = [setpriv, "--pdeathsig", "KILL", "--", "/bin/sh", "-c", _ONLY_IF_PARENT_LIVES,
-                "sh", str(os.getpid())] + argv
+        argv = [setpriv, "--pdeathsig", "KILL", "--"] + argv
         env = {k: v for k, v in (kw.get("env") or os.environ).items()
                if k in {"PATH", "LANG", "LC_ALL", "TZ", "JPY_PARENT_PID"}}
         env.update({"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                     "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1"})
-        key_pipe = None
+        # The kernel inherits two descriptors, both closed by the boot before any student code:
+        # the reading end of a pipe whose writing end only this process holds (it reads as
+        # ended once this process is gone), and without root the pipe of the key.
+        self._close_alive_pipe()
+        inherited, self._alive_pipe = os.pipe()
+        env["MLGRADE_ALIVE_FD"] = str(inherited)
+        passed = [inherited]
         key_file = work / "private" / "key"
         if unprivileged() and key_file.exists():
             # The boot reads the key from this pipe and closes it: nothing the student's
-            # code can open again. It is the one descriptor the kernel inherits.
+            # code can open again.
             read_end, write_end = os.pipe()
             os.write(write_end, key_file.read_bytes())
             os.close(write_end)
-            key_pipe = read_end
             env["MLGRADE_KEY_FD"] = str(read_end)
-            kw["pass_fds"] = (read_end,)
+            passed.append(read_end)
+        kw["pass_fds"] = tuple(passed)
         kw["env"] = env
         kw["cwd"] = str(cwd)
         try:
             return await super()._async_launch_kernel(argv, **kw)
         finally:
-            if key_pipe is not None:
-                os.close(key_pipe)
+            for fd in passed:
+                os.close(fd)
+
+    def _close_alive_pipe(self) -> None:
+        if self._alive_pipe is not None:
+            os.close(self._alive_pipe)
+            self._alive_pipe = None
 
 
 def prepare_private(work: Path, key: bytes, uid: int) -> None:

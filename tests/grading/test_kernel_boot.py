@@ -395,3 +395,35 @@ def test_boot_installs_the_guard_and_leaves_nothing_to_find(tmp_path):
     assert seen["main"] == ["__doc__", "__loader__", "__name__", "__package__", "__spec__"], seen["main"]
     assert seen["argv"] == ["ipykernel_launcher", "-f", "kernel.json"], seen["argv"]
     assert read_log(tmp_path / "log", key)[2] == ["refused gc.get_objects"]
+
+
+ALIVE_PROBE = r"""
+import os, sys
+sys.path.insert(0, sys.argv[1])
+import kernel_boot
+kernel_boot._end_if_grader_gone()
+print("went on", "MLGRADE_ALIVE_FD" in os.environ)
+"""
+
+
+def test_boot_ends_when_the_grading_process_that_started_it_is_gone():
+    """A kernel whose grader died while the sandbox was being set up (no death signal reached
+    bubblewrap's init yet) must not run on: the boot sees the grader's pipe ended and exits."""
+    import os
+
+    for grader_alive in (True, False):
+        read_end, write_end = os.pipe()
+        if not grader_alive:
+            os.close(write_end)
+        try:
+            done = subprocess.run([sys.executable, "-c", ALIVE_PROBE, str(REPO / "mlgrade")],
+                                  env={**os.environ, "MLGRADE_ALIVE_FD": str(read_end)}, pass_fds=(read_end,),
+                                  capture_output=True, text=True, timeout=60)
+        finally:
+            os.close(read_end)
+            if grader_alive:
+                os.close(write_end)
+        if grader_alive:
+            assert (done.returncode, done.stdout.strip()) == (0, "went on False"), done.stderr
+        else:
+            assert (done.returncode, done.stdout) == (1, ""), (done.stdout, done.stderr)
