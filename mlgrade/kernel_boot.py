@@ -2,6 +2,8 @@
 
 Runs inside bubblewrap as root, before any student code:
 
+0. ends at once if the grading process that started it is gone (the pipe
+   ``MLGRADE_ALIVE_FD`` reads as ended; :func:`_end_if_grader_gone`);
 1. reads ``/opt/mlgrade/key`` (root-only: the HMAC key and the guarded test
    functions of this notebook), or, when grading runs without root, the pipe
    ``MLGRADE_KEY_FD`` (then closes it), and opens the guard log write-only;
