@@ -87,9 +87,16 @@ kinds = [type(p.proc).__name__ for p in pool._all]
 processes = list(pool._all)
 pipes = {p.proc.pid: {f"pipe:[{os.fstat(s.fileno()).st_ino}]" for s in (p.proc.stdin, p.proc.stdout)}
          for p in processes}
+def links(pid):  # what the process's open files are; one may close between listing and reading
+    seen = set()
+    for f in glob.glob(f"/proc/{pid}/fd/*"):
+        try:
+            seen.add(os.readlink(f))
+        except FileNotFoundError:
+            pass
+    return seen
 def crossed():  # (child, other child) where the child holds an end of the other's pipes
-    return [(pid, other) for pid in pipes for other in pipes if other != pid and
-            pipes[other] & {os.readlink(f) for f in glob.glob(f"/proc/{pid}/fd/*")}]
+    return [(pid, other) for pid in pipes for other in pipes if other != pid and pipes[other] & links(pid)]
 deadline = time.monotonic() + 10  # a child closes them just after the fork
 while crossed() and time.monotonic() < deadline:
     time.sleep(0.05)
