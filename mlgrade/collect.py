@@ -19,7 +19,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .course import late_line, nbgrader_config
+from .course import late_line, nbgrader_config, nbgrader_failure
 
 DEFAULT_PATTERN = (r"(?:.*/)?(?P<student_id>[A-Za-z0-9.\-]+)_"
                    r"(?:(?P<timestamp>\d{4}-\d{2}-\d{2}[-T ]\d{2}[-:]\d{2}[-:]\d{2})_)?(?P<file_id>[^/]+?)\.ipynb$")
@@ -55,7 +55,7 @@ def collect(download: Path, assignment: str, out: Path, *, pattern: str = DEFAUL
         app.coursedir.assignment_id = assignment
         result = capture_log(app)
         if not result["success"]:
-            raise RuntimeError(f"nbgrader zip_collect failed:\n{result['error'] or result['log']}")
+            raise RuntimeError(f"nbgrader zip_collect failed:\n{nbgrader_failure(result)}")
         lines = [line.strip() for line in result["log"].splitlines()
                  if line.startswith("[WARNING]") and ("uplicate" in line or "timestamp" in line
                                                       or "did not match" in line or "Skipp" in line)]

@@ -150,6 +150,24 @@ def nbgrader_config(root: Path, db_url: str, *, source: str = "source", release:
     return c
 
 
+def nbgrader_failure(result: dict) -> str:
+    """What an nbgrader API call that failed printed: its log, where the cause is, then its error.
+
+    nbgrader's ``error`` alone is often only "Please see the above traceback"; the
+    traceback that names the cause (a missing file or program, say) is in ``log``.
+
+    Examples
+    --------
+    >>> print(nbgrader_failure({"log": "[ERROR] FileNotFoundError: 'alembic'", "error": "see above"}))
+    [ERROR] FileNotFoundError: 'alembic'
+    see above
+    >>> nbgrader_failure({"log": "", "error": "NbGraderException: no notebook"})
+    'NbGraderException: no notebook'
+    """
+    parts = [str(result.get(key) or "").strip() for key in ("log", "error")]
+    return "\n".join(part for part in parts if part) or "nbgrader gave no reason"
+
+
 def generate(source_dir: Path, assignment: str, course: Path, db_url: str) -> Path:
     """Run nbgrader ``generate_assignment`` for ``assignment`` into ``course/release``.
 
@@ -173,7 +191,7 @@ def generate(source_dir: Path, assignment: str, course: Path, db_url: str) -> Pa
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     result = api.generate_assignment(assignment, force=True, create=True)
     if not result["success"]:
-        raise CourseError(f"nbgrader generate_assignment failed for {assignment}:\n{result['error'] or result['log']}")
+        raise CourseError(f"nbgrader generate_assignment failed for {assignment}:\n{nbgrader_failure(result)}")
     return course / "release" / assignment
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from nbgrader.exchange.default.collect import ExchangeCollect
 from nbgrader.exchange.default.exchange import Exchange
 
-from .course import COURSE_ID, REPO, late_line, nbgrader_config
+from .course import COURSE_ID, REPO, late_line, nbgrader_config, nbgrader_failure
 
 #: nbgrader's default exchange folder (``Exchange.root``: ``/usr/local/share/nbgrader/exchange``).
 DEFAULT_EXCHANGE = Path(Exchange.root.default_value)
@@ -116,7 +116,7 @@ def release(assignment: str, *, exchange: Path = DEFAULT_EXCHANGE, release_dir: 
     api = _api(exchange, release_dir, REPO / "_grading" / "submitted", hook)
     result = api.release_assignment(assignment)
     if not result["success"]:
-        raise RuntimeError(f"nbgrader release_assignment failed:\n{result['error'] or result['log']}")
+        raise RuntimeError(f"nbgrader release_assignment failed:\n{nbgrader_failure(result)}")
     target = exchange / COURSE_ID / "outbound" / assignment
     return _warnings(result["log"]) + [f"released {assignment} to {target} "
                                        f"({len(list(target.glob('*.ipynb')))} notebook(s))"]
@@ -138,7 +138,7 @@ def collect(assignment: str, out: Path, *, exchange: Path = DEFAULT_EXCHANGE,
     api = _api(exchange, REPO / "exercises", out, hook)
     result = api.collect(assignment, update=True)
     if not result["success"]:
-        raise RuntimeError(f"nbgrader collect failed:\n{result['error'] or result['log']}")
+        raise RuntimeError(f"nbgrader collect failed:\n{nbgrader_failure(result)}")
     lines = _warnings(result["log"])
     # nbgrader logs one line per student it took (collected, updated, or already up to date).
     found = re.findall(r"(?:Collecting submission|Updating submission|No newer submission to collect|"
