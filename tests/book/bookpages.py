@@ -14,6 +14,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
 
+sys.path.insert(0, str(ROOT / "tests"))
+from headless_chromium import launch_chromium  # noqa: E402,F401  (the book tests import it from here)
+
 
 def toc_pages() -> list[str]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
@@ -31,19 +34,6 @@ def chapter_pages() -> list[str]:
         if text.startswith("---") and "kernelspec:" in text.split("---", 2)[1]:
             chapters.append(page)
     return chapters
-
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
-
-
-def launch_chromium(playwright):
-    """Debian's chromium through Playwright (never a downloaded browser); fails naming what is missing."""
-    if not Path(CHROMIUM).exists():
-        raise AssertionError(f"{CHROMIUM} is missing: apt-get install chromium (make test-deps does this)")
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

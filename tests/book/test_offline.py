@@ -10,7 +10,6 @@ every edition (the Chinese one in ``zh/``).
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -88,33 +87,15 @@ def test_no_remote_resources_in_built_files(built_book: Path) -> None:
 
 # --------------------------------------------------------------------------- browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
-
-
 @pytest.fixture(scope="module")
 def served_book(built_book: Path):
     with static_server(built_book) as base:
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed: apt-get install chromium (.ci/run does this)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def open_offline(browser, url: str):
+def open_offline(chromium, url: str):
     """Open ``url`` in a fresh context that blocks and records every non-local request."""
-    context = browser.new_context()
+    context = chromium.new_context()
     blocked: list[str] = []
     failed: list[str] = []
 
@@ -148,8 +129,8 @@ EDITIONS = {"en": "", "zh": "zh/"}
 
 
 @pytest.mark.parametrize("edition", EDITIONS.values(), ids=EDITIONS.keys())
-def test_index_loads_offline(browser, served_book: str, edition: str) -> None:
-    context, page, blocked, failed, errors = open_offline(browser, f"{served_book}/{edition}index.html")
+def test_index_loads_offline(chromium, served_book: str, edition: str) -> None:
+    context, page, blocked, failed, errors = open_offline(chromium, f"{served_book}/{edition}index.html")
     try:
         assert page.url.endswith(f"/{edition}book/intro.html"), f"index.html did not redirect to the intro: {page.url}"
         assert not blocked, f"requests to the network were attempted: {blocked}"
@@ -162,9 +143,9 @@ def test_index_loads_offline(browser, served_book: str, edition: str) -> None:
 
 @pytest.mark.parametrize("edition", EDITIONS.values(), ids=EDITIONS.keys())
 @pytest.mark.parametrize("page_name", chapter_pages())
-def test_chapter_works_offline(browser, served_book: str, page_name: str, edition: str) -> None:
+def test_chapter_works_offline(chromium, served_book: str, page_name: str, edition: str) -> None:
     page_name = f"{edition}{page_name}"
-    context, page, blocked, failed, errors = open_offline(browser, f"{served_book}/{page_name}.html")
+    context, page, blocked, failed, errors = open_offline(chromium, f"{served_book}/{page_name}.html")
     try:
         wait_for_math(page)
         assert not blocked, f"{page_name}: requests to the network were attempted: {blocked}"
@@ -214,8 +195,8 @@ def test_a_cjk_font_is_installed() -> None:
     assert fonts, "no Chinese font is installed: apt-get install fonts-noto-cjk (tools/install-test-deps.sh does)"
 
 
-def test_language_switch_round_trip_in_the_browser(browser, served_book: str) -> None:
-    context, page, blocked, failed, errors = open_offline(browser, f"{served_book}/book/02-derivatives.html")
+def test_language_switch_round_trip_in_the_browser(chromium, served_book: str) -> None:
+    context, page, blocked, failed, errors = open_offline(chromium, f"{served_book}/book/02-derivatives.html")
     try:
         page.locator("a.mlcalc-language-switch").first.click()
         page.wait_for_load_state("networkidle")
@@ -231,11 +212,11 @@ def test_language_switch_round_trip_in_the_browser(browser, served_book: str) ->
 
 
 @pytest.mark.parametrize("term", ["梯度下降", "反向传播", "链式法则"])
-def test_chinese_search_finds_the_glossary(browser, served_book: str, term: str) -> None:
+def test_chinese_search_finds_the_glossary(chromium, served_book: str, term: str) -> None:
     """The search page of the Chinese edition, run by the browser, finds a core term's page."""
     from urllib.parse import quote
 
-    context, page, blocked, failed, errors = open_offline(browser, f"{served_book}/zh/search.html?q={quote(term)}")
+    context, page, blocked, failed, errors = open_offline(chromium, f"{served_book}/zh/search.html?q={quote(term)}")
     try:
         page.wait_for_selector("#search-results ul.search li", timeout=30_000)
         found = page.locator("#search-results ul.search li a").evaluate_all("links => links.map(a => a.href)")

@@ -32,15 +32,12 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from headless_chromium import launch_chromium  # noqa: E402
 from jupyter_servers import free_port, without_closed_websocket_noise  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lab")]
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
 TOKEN = uuid.uuid4().hex
 SECOND_CHAPTER = "book/10-deep-learning.md"
 # The tracked files the test opens: the chapters, and the assignment whose copy it fills in.
@@ -117,12 +114,10 @@ def lab(tmp_path_factory, before_state):
 
 @pytest.fixture(scope="module")
 def page(lab):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is not installed: apt-get install chromium (.ci/run does this)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = launch_chromium(playwright)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         yield context.new_page()
         browser.close()
