@@ -6,13 +6,15 @@ the executed outputs, figures and numbers, are shared by every edition.
 * ``python tools/i18n.py update [PAGE ...]`` extracts the English messages of the book
   (``sphinx-build -b gettext`` into ``_build/gettext``) and merges them into the
   catalogues ``locales/<language>/LC_MESSAGES/<page>.po`` with ``sphinx-intl update``:
-  new messages arrive untranslated, changed ones fuzzy. PAGE is ``book/01-limits`` (or
+  new messages arrive untranslated, changed ones fuzzy (except messages of numbers only,
+  which need no translation: their msgstr stays empty). PAGE is ``book/01-limits`` (or
   ``book/01-limits.md``), or ``sphinx`` for the messages of the book's HTML templates
   (``sphinx.po``); without PAGE every page of ``_toc.yml`` and the templates are updated.
 * ``python tools/i18n.py check [PAGE ...]`` fails, naming each message, when a catalogue
   is missing, out of date with the English source, or has an untranslated, fuzzy or
   obsolete message, or a translation whose math (``$…$``, ``$$…$$``), inline code or
-  cross-reference targets differ from its English message.
+  cross-reference targets differ from its English message, or a message of numbers only
+  translated into other numbers.
 * ``python tools/i18n.py extract`` only extracts the English messages into ``_build/gettext``
   (``make test`` has ``tools/build_book.py --extract-messages`` do it during the build).
 * ``python tools/i18n.py html`` builds each translated edition into ``_build/html/<path>``
@@ -184,7 +186,31 @@ def update(pages: list[str], languages: list[str]) -> list[Path]:
         for language in languages:
             command += ["-l", language]
         subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    return [catalogue_path(language, page) for language in languages for page in pages]
+    catalogues = [catalogue_path(language, page) for language in languages for page in pages]
+    for po in catalogues:
+        leave_numbers_untranslated(po)
+    return catalogues
+
+
+def leave_numbers_untranslated(po: Path) -> bool:
+    """Drop the fuzzy flag, and a msgstr that differs from the msgid, of every message of numbers only.
+
+    When a timing or a printed table changes, msgmerge's fuzzy matching offers the old number's
+    translation for the new one (``0.27`` -> ``1.276``); such a message needs no translation, and
+    Sphinx shows it as it is (a msgstr equal to the msgid stays). Returns whether the catalogue
+    ``po`` changed (written as ``sphinx-intl update -w 0`` writes it)."""
+    from sphinx_intl.catalog import dump_po, load_po
+
+    catalogue = load_po(str(po))
+    changed = False
+    for message in catalogue:
+        if message.id and language_neutral(message.id) and (message.fuzzy or message.string not in ("", message.id)):
+            message.string = message.string if message.string == message.id else ""
+            message.flags.discard("fuzzy")
+            changed = True
+    if changed:
+        dump_po(str(po), catalogue, width=0)
+    return changed
 
 
 # Spans a translation must keep character for character: display and inline math, inline code,
@@ -290,7 +316,15 @@ def check_catalogue(po_path: Path, pot_path: Path | None) -> Report:
                        if message.id and not language_neutral(message.id)}
     ids = set()
     for message in catalogue:
-        if not message.id or language_neutral(message.id):
+        if not message.id:
+            continue
+        if language_neutral(message.id):
+            # Shown as it is; a translation could only change a number (msgmerge's fuzzy matching
+            # once offered "1.276" for "0.27"), so any is a problem.
+            if message.string and message.string != message.id:
+                problems.append(f"msgid {_short(message.id)!r}: a message of numbers only is translated as "
+                                f"{_short(message.string)!r}; it must read as in English (empty its msgstr: "
+                                f"tools/i18n.py update does)")
             continue
         ids.add(message.id)
         where = f"msgid {_short(message.id)!r}"

@@ -72,6 +72,19 @@ def test_numbers_a_code_cell_printed_need_no_translation() -> None:
         assert not i18n.language_neutral(words), words
 
 
+def test_a_number_is_never_translated_into_another(tmp_path: Path) -> None:
+    """msgmerge's fuzzy matching offers an old number's translation for a new one; the check refuses
+    it, and ``tools/i18n.py update`` empties it (a copy of the number stays)."""
+    pot = _write_po(tmp_path / "page.pot", 'msgid "0.27"\nmsgstr ""\n\nmsgid "1, 1"\nmsgstr ""\n')
+    po = _write_po(tmp_path / "page.po", '#, fuzzy\nmsgid "0.27"\nmsgstr "1.276"\n\nmsgid "1, 1"\nmsgstr "1, 1"\n')
+    problems = i18n.check_catalogue(po, pot).problems
+    assert len(problems) == 1 and "'0.27': a message of numbers only is translated as '1.276'" in problems[0], problems
+    assert i18n.leave_numbers_untranslated(po)
+    assert i18n.check_catalogue(po, pot).problems == []
+    assert '#, fuzzy' not in po.read_text() and 'msgstr "1, 1"' in po.read_text()
+    assert not i18n.leave_numbers_untranslated(po)
+
+
 def test_catalogue_check_catches_every_kind_of_problem(tmp_path: Path) -> None:
     pot = _write_po(tmp_path / "page.pot", 'msgid "One $x$."\nmsgstr ""\n\nmsgid "Two."\nmsgstr ""\n\n'
                                            'msgid "Three."\nmsgstr ""\n\nmsgid "Four."\nmsgstr ""\n')
