@@ -151,6 +151,60 @@ def bwrap_argv(*, writable: list[Path], private: Path, uid: int, limits_env: str
     return argv
 
 
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def sweep_socket_folders(tmp: Path = Path("/tmp")) -> list[Path]:
+    """Remove the socket folders (``/tmp/mlg-<pid>-*``) of grading processes that no longer run.
+
+    A kernel's folder goes when the kernel shuts down, and at the latest when its process exits;
+    a grading process that was killed (a run stopped with SIGKILL) runs neither, so the next one
+    removes what it left. Folders of running processes, and anything else, stay.
+
+    Examples
+    --------
+    >>> import subprocess, sys, tempfile
+    >>> gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+    ...                       capture_output=True, text=True).stdout.strip()
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> for name in (f"mlg-{gone}-abc", f"mlg-{os.getpid()}-def", "mlg-xyz", "other"):
+    ...     (tmp / name).mkdir()
+    >>> [p.name for p in sweep_socket_folders(tmp)] == [f"mlg-{gone}-abc"]
+    True
+    >>> sorted(p.name for p in tmp.iterdir()) == sorted([f"mlg-{os.getpid()}-def", "mlg-xyz", "other"])
+    True
+    """
+    removed = []
+    for entry in os.scandir(tmp):
+        prefix, _, rest = entry.name.partition("-")
+        pid = rest.partition("-")[0]
+        if prefix != "mlg" or not pid.isdigit() or not entry.is_dir(follow_symlinks=False) or _running(int(pid)):
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        if not os.path.lexists(entry.path):
+            removed.append(Path(entry.path))
+    return removed
+
+
+_SWEPT_IN: int | None = None  # the process that last swept (a forked grading process sweeps once itself)
+
+
+def _socket_folder() -> Path:
+    """A new private folder in /tmp for one kernel's sockets, named after this process."""
+    global _SWEPT_IN
+    if _SWEPT_IN != os.getpid():
+        _SWEPT_IN = os.getpid()
+        sweep_socket_folders()
+    return Path(tempfile.mkdtemp(prefix=f"mlg-{os.getpid()}-", dir="/tmp"))
+
+
 class SandboxKernelManager(AsyncKernelManager):
     """An AsyncKernelManager that starts the kernel in a bubblewrap sandbox (see module docstring)."""
 
@@ -164,7 +218,7 @@ class SandboxKernelManager(AsyncKernelManager):
         self._alive_pipe: int | None = None  # the writing end, while a kernel runs (see _async_launch_kernel)
         if self.sandbox == "bwrap":
             # Unix socket paths are limited to 107 bytes: keep them short, in /tmp.
-            ipc = Path(tempfile.mkdtemp(prefix="mlg-", dir="/tmp"))
+            ipc = _socket_folder()
             atexit.register(shutil.rmtree, ipc, True)  # if the kernel is never shut down
             self._ipc = ipc
             self.transport = "ipc"
