@@ -180,6 +180,7 @@ def sweep_socket_folders(tmp: Path = Path("/tmp")) -> list[Path]:
     True
     >>> sorted(p.name for p in tmp.iterdir()) == sorted([f"mlg-{os.getpid()}-def", "mlg-xyz", "other"])
     True
+    >>> shutil.rmtree(tmp)
     """
     removed = []
     for entry in os.scandir(tmp):
