@@ -7,7 +7,7 @@ the executed outputs, figures and numbers, are shared by every edition.
   (``sphinx-build -b gettext`` into ``_build/gettext``) and merges them into the
   catalogues ``locales/<language>/LC_MESSAGES/<page>.po`` with ``sphinx-intl update``:
   new messages arrive untranslated, changed ones fuzzy (except messages of numbers only,
-  which need no translation: their msgstr stays empty). PAGE is ``book/01-limits`` (or
+  which need no translation: never fuzzy, and never translated into other numbers). PAGE is ``book/01-limits`` (or
   ``book/01-limits.md``), or ``sphinx`` for the messages of the book's HTML templates
   (``sphinx.po``); without PAGE every page of ``_toc.yml`` and the templates are updated.
 * ``python tools/i18n.py check [PAGE ...]`` fails, naming each message, when a catalogue
